@@ -1,0 +1,128 @@
+package numeneon
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistent state of NUMENEON, implemented by the sqlite and
+// postgres packages and checked by one conformance suite (storetest).
+//
+// Stores hold data, not rules: permission checks, validation and the choice of
+// which events a change raises live in the app package. Every method is safe
+// for concurrent use. Driver errors are mapped to domain codes at the store:
+// a missing row is ENOTFOUND, a unique violation ECONFLICT, anything else an
+// EINTERNAL-coded error that wraps the cause.
+//
+// List methods return items in the order documented on each and never more
+// than the page's limit (a store default of 100 applies to Limit <= 0).
+type Store interface {
+	// Update runs fn in one read-write transaction and commits it when fn
+	// returns nil. It returns fn's error (after rolling back) or the commit's.
+	// fn may be run again after a transient failure (a serialization failure
+	// or a deadlock), so it must not have effects outside tx other than
+	// recording what tx returned. Update blocks until the commit is durable.
+	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// FindUserByID returns the user with the given id, or ENOTFOUND.
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// FindUserByUsername returns the user with exactly this username, or ENOTFOUND.
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
+	// FindUserByEmail matches the email case-insensitively, or returns ENOTFOUND.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// SearchUsers returns up to limit users other than excludeID whose
+	// username, first or last name contains q (case-insensitive, q taken
+	// literally: % and _ are not wildcards), ordered by username. An empty q
+	// returns the newest users, newest first.
+	SearchUsers(ctx context.Context, q string, excludeID int64, limit int) ([]*User, error)
+
+	// ListFriends returns the user's friends ordered by id.
+	ListFriends(ctx context.Context, userID int64, page Page) ([]*User, error)
+	// FriendIDs returns the ids of all the user's friends (for fan-out).
+	FriendIDs(ctx context.Context, userID int64) ([]int64, error)
+	// AreFriends reports whether a and b are friends.
+	AreFriends(ctx context.Context, a, b int64) (bool, error)
+	// FriendSuggestions returns up to limit users who are not userID, not
+	// friends of userID and have no pending request with userID either way,
+	// newest first.
+	FriendSuggestions(ctx context.Context, userID int64, limit int) ([]*User, error)
+	// FindFriendRequest returns the pending request with that id, with
+	// FromUser and ToUser filled, or ENOTFOUND.
+	FindFriendRequest(ctx context.Context, id int64) (*FriendRequest, error)
+	// ListIncomingFriendRequests returns pending requests to userID, newest
+	// first, with FromUser filled.
+	ListIncomingFriendRequests(ctx context.Context, userID int64, page Page) ([]*FriendRequest, error)
+
+	// ListMessages returns the messages the user sent or received, ascending
+	// by id: the newest page.Limit of those with id < page.Before (when set).
+	// Sender and Receiver are filled.
+	ListMessages(ctx context.Context, userID int64, page Page) ([]*Message, error)
+	// ListConversation returns the messages between userID and otherID,
+	// ascending by id, paged like ListMessages.
+	ListConversation(ctx context.Context, userID, otherID int64, page Page) ([]*Message, error)
+	// ListConversations returns one entry per user the caller has exchanged
+	// messages with, newest last message first, in a fixed number of queries
+	// whatever the number of conversations.
+	ListConversations(ctx context.Context, userID int64, limit int) ([]*Conversation, error)
+
+	// ListNotifications returns the user's stored notifications with id >
+	// since, ascending by id, at most limit of them.
+	ListNotifications(ctx context.Context, userID int64, since int64, limit int) ([]*Notification, error)
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the connections. It waits for running calls.
+	Close() error
+}
+
+// Tx is a read-write transaction of a Store. It is used by one goroutine.
+// Its methods return ENOTFOUND for missing rows and ECONFLICT for unique
+// violations, like Store's.
+type Tx interface {
+	// CreateUser inserts u and its profile and sets u.ID, u.DateJoined,
+	// u.Profile.ID and the profile timestamps. A taken username or email
+	// (case-insensitively) is ECONFLICT, with Message naming the field
+	// ("username" or "email").
+	CreateUser(ctx context.Context, u *User) error
+	// SetPasswordHash replaces the user's password hash.
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
+	// UpdateProfile applies the non-nil fields of upd and bumps updated_at.
+	UpdateProfile(ctx context.Context, userID int64, upd ProfileUpdate) error
+
+	// FindFriendRequestBetween returns the pending request from fromID to
+	// toID, or ENOTFOUND.
+	FindFriendRequestBetween(ctx context.Context, fromID, toID int64) (*FriendRequest, error)
+	// CreateFriendRequest inserts a pending request and returns it (without
+	// FromUser and ToUser). A pending request from fromID to toID is ECONFLICT.
+	CreateFriendRequest(ctx context.Context, fromID, toID int64) (*FriendRequest, error)
+	// DeleteFriendRequest removes a pending request, or returns ENOTFOUND.
+	DeleteFriendRequest(ctx context.Context, id int64) error
+	// AreFriends reports whether a and b are friends.
+	AreFriends(ctx context.Context, a, b int64) (bool, error)
+	// CreateFriendship makes a and b friends of each other. ECONFLICT if they
+	// already are.
+	CreateFriendship(ctx context.Context, a, b int64) error
+	// DeleteFriendship ends the friendship of a and b, or returns ENOTFOUND.
+	DeleteFriendship(ctx context.Context, a, b int64) error
+
+	// CreateMessage inserts m and sets m.ID and m.CreatedAt. An unknown
+	// sender or receiver is ENOTFOUND.
+	CreateMessage(ctx context.Context, m *Message) error
+	// MarkMessagesRead marks every unread message from senderID to
+	// receiverID read and returns how many changed.
+	MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error)
+
+	// CreateNotification stores n for n.UserID and sets n.ID to the user's
+	// next notification id and n.CreatedAt. It takes the per-user counter
+	// with a row lock, so ids of one user are strictly increasing in commit
+	// order. An unknown user is ENOTFOUND.
+	CreateNotification(ctx context.Context, n *Notification) error
+	// MarkNotificationsRead marks the user's unread notifications with
+	// id <= upTo read and returns how many changed.
+	MarkNotificationsRead(ctx context.Context, userID, upTo int64) (int64, error)
+
+	// RevokeToken records that the refresh token with this jti is used up.
+	// Revoking a jti twice is ECONFLICT: that is how refresh rotation stops
+	// a replayed token. Rows past expiresAt may be purged.
+	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
+}
