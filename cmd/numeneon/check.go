@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/numeneon/numeneon/redis"
+)
+
+// runCheck prints the effective configuration and tests each connection.
+// It fails when a connection does not answer.
+func runCheck(ctx context.Context, cfg *Config, w io.Writer) error {
+	if cfg.SecretKey == "" {
+		cfg.loadStoredSecretKey()
+	}
+	cfg.describe(w)
+	fmt.Fprintln(w)
+	var failed []error
+	report := func(what string, err error) {
+		if err != nil {
+			fmt.Fprintf(w, "FAIL  %s: %v\n", what, err)
+			failed = append(failed, fmt.Errorf("%s: %w", what, err))
+			return
+		}
+		fmt.Fprintf(w, "ok    %s\n", what)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	kind, _ := cfg.databaseKind()
+	store, err := openStore(ctx, cfg, false)
+	if err == nil {
+		err = store.Ping(ctx)
+		store.Close()
+	}
+	report("database ("+kind+")", err)
+
+	if cfg.RedisURL != "" {
+		l, err := redis.NewLayer(ctx, redis.Options{URL: cfg.RedisURL})
+		if err == nil {
+			err = l.Close()
+		}
+		report("channel layer (redis)", err)
+	} else {
+		fmt.Fprintln(w, "ok    channel layer (in-process: one process only; set REDIS_URL for several workers or instances)")
+	}
+	return errors.Join(failed...)
+}

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the effective configuration: the environment first (12-factor),
+// then flags, which override it. Zero values are the embedded defaults.
+type Config struct {
+	Env            string // "production" or "development" (NUMENEON_ENV)
+	Port           int    // PORT, 8000
+	Host           string // HOST, "" = every interface
+	DataDir        string // NUMENEON_DATA_DIR, "data": the SQLite file and the development secret key
+	DatabaseURL    string // DATABASE_URL, "" = a SQLite file in DataDir
+	RedisURL       string // REDIS_URL, "" = the in-process layer (one process only)
+	SecretKey      string // SECRET_KEY; generated and kept in DataDir outside production
+	AllowedOrigins []string
+	LogFormat      string // LOG_FORMAT: text | json
+	Workers        int    // WEB_CONCURRENCY, 1
+	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
+
+	secretGenerated bool
+}
+
+// Production reports whether the production switch is on.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// SharedLayer reports whether events can cross processes.
+func (c *Config) SharedLayer() bool { return c.RedisURL != "" }
+
+// loadEnv fills c from the environment. getenv is os.Getenv outside tests.
+func (c *Config) loadEnv(getenv func(string) string) error {
+	c.Env = strings.ToLower(strings.TrimSpace(getenv("NUMENEON_ENV")))
+	if c.Env == "" {
+		c.Env = "development"
+	}
+	c.Port = 8000
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("PORT=%q: not a port number", v)
+		}
+		c.Port = p
+	}
+	c.Host = getenv("HOST")
+	c.DataDir = getenv("NUMENEON_DATA_DIR")
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	c.DatabaseURL = getenv("DATABASE_URL")
+	c.RedisURL = getenv("REDIS_URL")
+	c.SecretKey = getenv("SECRET_KEY")
+	c.AllowedOrigins = splitList(getenv("ALLOWED_ORIGINS"))
+	c.LogFormat = getenv("LOG_FORMAT")
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+	c.Workers = 1
+	if v := getenv("WEB_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("WEB_CONCURRENCY=%q: not a number", v)
+		}
+		c.Workers = n
+	}
+	c.RateLimits = getenv("RATE_LIMITS")
+	return nil
+}
+
+// flagSet returns the flags of a subcommand; parsing them overrides the
+// environment already loaded into c.
+func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&c.Env, "env", c.Env, "environment: development or production (NUMENEON_ENV)")
+	fs.IntVar(&c.Port, "port", c.Port, "HTTP port (PORT)")
+	fs.StringVar(&c.Host, "host", c.Host, "interface to listen on, empty for all (HOST)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the SQLite database and the development secret key (NUMENEON_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… or sqlite:path; empty for a SQLite file in the data folder (DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis:// or rediss:// URL of the shared channel layer; empty for the in-process layer (REDIS_URL)")
+	fs.Func("allowed-origins", "comma-separated origins allowed for CORS and WebSockets (ALLOWED_ORIGINS)", func(s string) error {
+		c.AllowedOrigins = splitList(s)
+		return nil
+	})
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (LOG_FORMAT)")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "worker processes sharing the port (WEB_CONCURRENCY)")
+	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
+	return fs
+}
+
+// validate checks the configuration once flags are parsed. It does not
+// touch the disk or the network.
+func (c *Config) validate() error {
+	var errs []error
+	if c.Env != "production" && c.Env != "development" {
+		errs = append(errs, fmt.Errorf("NUMENEON_ENV=%q: want production or development", c.Env))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT=%d: out of range", c.Port))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
+	}
+	if c.Workers > 1 && !c.SharedLayer() {
+		errs = append(errs, fmt.Errorf("--workers=%d without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; set REDIS_URL=redis://… (or rediss://…) or run one worker", c.Workers))
+	}
+	if c.Workers > 1 && c.Port == 0 {
+		errs = append(errs, errors.New("--workers>1 needs a fixed --port: the workers share it"))
+	}
+	if c.Production() && c.SecretKey == "" {
+		errs = append(errs, errors.New("SECRET_KEY is required when NUMENEON_ENV=production"))
+	}
+	if c.Production() && c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("SECRET_KEY is too short for production: use at least 32 characters"))
+	}
+	if c.DatabaseURL != "" {
+		if _, err := c.databaseKind(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			errs = append(errs, fmt.Errorf("REDIS_URL: want redis://… or rediss://…"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// databaseKind returns "postgres" or "sqlite".
+func (c *Config) databaseKind() (string, error) {
+	if c.DatabaseURL == "" {
+		return "sqlite", nil
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "", fmt.Errorf("DATABASE_URL: cannot parse it as a URL")
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql":
+		return "postgres", nil
+	case "sqlite", "file":
+		return "sqlite", nil
+	}
+	return "", fmt.Errorf("DATABASE_URL: unsupported scheme %q (want postgres:// or sqlite:path)", u.Scheme)
+}
+
+// sqlitePath returns the SQLite file to use.
+func (c *Config) sqlitePath() string {
+	if c.DatabaseURL == "" {
+		return filepath.Join(c.DataDir, "numeneon.db")
+	}
+	p := strings.TrimPrefix(strings.TrimPrefix(c.DatabaseURL, "sqlite:"), "file:")
+	return strings.TrimPrefix(p, "//")
+}
+
+// ensureSecretKey generates and stores a development key when none is set,
+// so tokens survive restarts on a laptop. In production validate has already
+// refused a missing key.
+func (c *Config) ensureSecretKey() error {
+	if c.SecretKey != "" {
+		return nil
+	}
+	if c.loadStoredSecretKey() {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret_key")
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("generate secret key: %w", err)
+	}
+	key := hex.EncodeToString(b[:])
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another worker wrote it first: use theirs.
+		return c.ensureSecretKey()
+	} else if err != nil {
+		return fmt.Errorf("store development secret key: %w", err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("store development secret key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store development secret key: %w", err)
+	}
+	c.SecretKey = key
+	c.secretGenerated = true
+	return nil
+}
+
+// loadStoredSecretKey reads the development key kept in the data folder and
+// reports whether there was one.
+func (c *Config) loadStoredSecretKey() bool {
+	b, err := os.ReadFile(filepath.Join(c.DataDir, "secret_key"))
+	if key := strings.TrimSpace(string(b)); err == nil && len(key) >= 32 {
+		c.SecretKey = key
+		c.secretGenerated = true
+		return true
+	}
+	return false
+}
+
+// describe writes the effective configuration with secrets masked.
+func (c *Config) describe(w io.Writer) {
+	kind, _ := c.databaseKind()
+	db := c.DatabaseURL
+	if db == "" {
+		db = "sqlite:" + c.sqlitePath() + " (default)"
+	}
+	layer := "in-process (one process only)"
+	if c.RedisURL != "" {
+		layer = "redis " + maskURL(c.RedisURL)
+	}
+	secret := "(not set: a development key is generated on the first serve)"
+	switch {
+	case c.SecretKey != "" && c.secretGenerated:
+		secret = "******** (generated, stored in " + filepath.Join(c.DataDir, "secret_key") + ")"
+	case c.SecretKey != "":
+		secret = "********"
+	}
+	origins := "(same host; localhost in development)"
+	if len(c.AllowedOrigins) > 0 {
+		origins = strings.Join(c.AllowedOrigins, ",")
+	}
+	rl := c.RateLimits
+	if rl == "" {
+		rl = "(defaults)"
+	}
+	fmt.Fprintf(w, "NUMENEON_ENV     %s\n", c.Env)
+	fmt.Fprintf(w, "PORT             %d\n", c.Port)
+	fmt.Fprintf(w, "DATABASE_URL     %s [%s]\n", maskURL(db), kind)
+	fmt.Fprintf(w, "REDIS_URL        %s\n", layer)
+	fmt.Fprintf(w, "SECRET_KEY       %s\n", secret)
+	fmt.Fprintf(w, "ALLOWED_ORIGINS  %s\n", origins)
+	fmt.Fprintf(w, "WEB_CONCURRENCY  %d\n", c.Workers)
+	fmt.Fprintf(w, "LOG_FORMAT       %s\n", c.LogFormat)
+	fmt.Fprintf(w, "RATE_LIMITS      %s\n", rl)
+	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
+}
+
+// maskURL hides the password of a URL.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

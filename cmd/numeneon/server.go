@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/realtime"
+	"github.com/numeneon/numeneon/redis"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Server is one serving process: the store, the channel layer, the socket
+// hub and the HTTP server, wired together. Open listens synchronously, so a
+// test can run the whole program on port 0 and read Addr.
+type Server struct {
+	Config Config
+	Logger *slog.Logger
+	// ReusePort makes the listener share its port with the other workers.
+	ReusePort bool
+
+	store    numeneon.Store
+	layer    numeneon.Layer
+	presence numeneon.Presence
+	hub      *realtime.Hub
+	http     *http.Server
+	ln       net.Listener
+	served   chan error
+}
+
+// Open connects to the database and the channel layer, migrates when asked,
+// and starts listening. Serving runs in the background until Close.
+func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	cfg := &s.Config
+	if err := cfg.ensureSecretKey(); err != nil {
+		return err
+	}
+	if s.store, err = openStore(ctx, cfg, migrate); err != nil {
+		return err
+	}
+	if cfg.RedisURL != "" {
+		opts := redis.Options{URL: cfg.RedisURL, Logger: s.Logger}
+		if s.layer, err = redis.NewLayer(ctx, opts); err != nil {
+			return fmt.Errorf("connect the redis channel layer: %w", err)
+		}
+		if s.presence, err = redis.NewPresence(ctx, opts); err != nil {
+			return fmt.Errorf("connect redis presence: %w", err)
+		}
+	} else {
+		s.layer, s.presence = inmem.NewLayer(), inmem.NewPresence()
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	tokens := auth.NewTokens([]byte(cfg.SecretKey))
+	svc := app.NewService(s.store, s.layer, tokens, s.Logger)
+	var apiSrv *api.Server
+	s.hub = realtime.NewHub(realtime.Config{
+		Store:          s.store,
+		Layer:          s.layer,
+		Presence:       s.presence,
+		Authenticate:   svc.AuthenticateAccess,
+		CheckOrigin:    func(r *http.Request) bool { return apiSrv.CheckOrigin(r) },
+		AllowHandshake: func(r *http.Request) (bool, time.Duration) { return apiSrv.AllowHandshake(r) },
+		Logger:         s.Logger,
+		Registerer:     reg,
+	})
+	apiSrv, err = api.NewServer(api.Config{
+		App:            svc,
+		Logger:         s.Logger,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Production:     cfg.Production(),
+		RateLimits:     cfg.RateLimits,
+		Socket:         s.hub,
+		Ready:          s.ready,
+		Registerer:     reg,
+		Gatherer:       reg,
+	})
+	if err != nil {
+		return err
+	}
+
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	if s.ln, err = listen(ctx, addr, s.ReusePort); err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.http = &http.Server{
+		Handler:           apiSrv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.http.Serve(s.ln) }()
+	s.Logger.Info("listening", "addr", s.ln.Addr().String(), "layer", layerName(cfg), "env", cfg.Env)
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Done receives the HTTP server's error if it stops serving on its own.
+func (s *Server) Done() <-chan error { return s.served }
+
+// ready is the readiness probe: the database answers and an event sent
+// through the channel layer comes back to this process.
+func (s *Server) ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := s.hub.Probe(pctx); err != nil {
+		return fmt.Errorf("channel layer: %w", err)
+	}
+	return nil
+}
+
+// Close closes the sockets with 1012 (clients reconnect elsewhere and
+// resume), stops the HTTP server gracefully, then the layer and the store.
+func (s *Server) Close() error {
+	var errs []error
+	if s.hub != nil {
+		s.hub.Close()
+	}
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+		cancel()
+	} else if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.presence != nil {
+		if err := s.presence.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close presence: %w", err))
+		}
+	}
+	if s.layer != nil {
+		if err := s.layer.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close layer: %w", err))
+		}
+	}
+	if s.store != nil {
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func layerName(cfg *Config) string {
+	if cfg.RedisURL != "" {
+		return "redis"
+	}
+	return "in-process"
+}
