@@ -16,6 +16,7 @@ type Stream struct {
 	bases  []string
 
 	mu         sync.Mutex
+	sock       *Socket
 	changed    chan struct{} // closed and replaced on every event
 	last       int64
 	events     []Event // stored events, in arrival order
@@ -86,6 +87,9 @@ func (s *Stream) run(ctx context.Context, sock *Socket) {
 }
 
 func (s *Stream) read(ctx context.Context, sock *Socket) {
+	s.mu.Lock()
+	s.sock = sock
+	s.mu.Unlock()
 	for {
 		ev, err := sock.Next(ctx)
 		if err != nil {
@@ -169,6 +173,17 @@ func (s *Stream) Report() StreamReport {
 		Disordered: s.disordered,
 		Reconnects: s.reconnects,
 		Live:       append([]Event(nil), s.live...),
+	}
+}
+
+// Drop cuts the current socket abruptly, as a network failure would; the
+// stream reconnects and resumes.
+func (s *Stream) Drop() {
+	s.mu.Lock()
+	sock := s.sock
+	s.mu.Unlock()
+	if sock != nil {
+		sock.Conn.CloseNow()
 	}
 }
 

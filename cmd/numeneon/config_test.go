@@ -1,0 +1,110 @@
+package main_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/numeneon/numeneon/internal/testsvc"
+)
+
+func TestServeRefusesWorkersWithoutSharedLayer(t *testing.T) {
+	env := baseEnv(t)
+	out, err := runCommand(t, env, "serve", "--workers", "2", "--port", "0")
+	if err == nil {
+		t.Fatalf("serve --workers 2 without REDIS_URL started; want a refusal.\n%s", out)
+	}
+	for _, want := range []string{"REDIS_URL", "--workers=2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("refusal does not mention %q:\n%s", want, out)
+		}
+	}
+	// WEB_CONCURRENCY is the same switch as --workers.
+	out, err = runCommand(t, append(env, "WEB_CONCURRENCY=3"), "serve", "--port", "0")
+	if err == nil || !strings.Contains(out, "REDIS_URL") {
+		t.Fatalf("WEB_CONCURRENCY=3 without REDIS_URL: err=%v, want a refusal naming REDIS_URL:\n%s", err, out)
+	}
+}
+
+func TestProductionRequiresSecretKey(t *testing.T) {
+	var env []string
+	for _, kv := range baseEnv(t) {
+		if !strings.HasPrefix(kv, "SECRET_KEY=") {
+			env = append(env, kv)
+		}
+	}
+	out, err := runCommand(t, append(env, "NUMENEON_ENV=production"), "serve", "--port", "0")
+	if err == nil || !strings.Contains(out, "SECRET_KEY") {
+		t.Fatalf("production without SECRET_KEY: err=%v, want a refusal naming SECRET_KEY:\n%s", err, out)
+	}
+}
+
+func TestBadConfigurationIsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"bad port", []string{"PORT=eighty"}, nil, "PORT"},
+		{"bad log format", []string{"LOG_FORMAT=xml"}, nil, "LOG_FORMAT"},
+		{"bad database scheme", []string{"DATABASE_URL=mysql://x/y"}, nil, "DATABASE_URL"},
+		{"bad redis scheme", []string{"REDIS_URL=http://x"}, nil, "REDIS_URL"},
+		{"unknown flag", nil, []string{"--nope"}, "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)
+			if err == nil || !strings.Contains(out, tc.want) {
+				t.Fatalf("err=%v, want a failure naming %q:\n%s", err, tc.want, out)
+			}
+		})
+	}
+}
+
+func TestCheckMasksSecretsAndTestsConnections(t *testing.T) {
+	env := append(baseEnv(t), "DATABASE_URL=sqlite:"+t.TempDir()+"/db.sqlite")
+	out, err := runCommand(t, env, "check")
+	if err != nil {
+		t.Fatalf("check on a fresh SQLite file failed: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "test-secret-key") {
+		t.Errorf("check printed the secret key:\n%s", out)
+	}
+	for _, want := range []string{"SECRET_KEY", "********", "ok    database (sqlite)", "in-process"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// A password in a URL is masked, and an unreachable Redis fails the check.
+	redis := testsvc.FreePort(t)
+	env = append(baseEnv(t), "REDIS_URL=redis://:hunter2@127.0.0.1:"+itoa(redis)+"/0")
+	out, err = runCommand(t, env, "check")
+	if err == nil {
+		t.Errorf("check passed with an unreachable Redis:\n%s", out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("check printed the Redis password:\n%s", out)
+	}
+	if !strings.Contains(out, "FAIL  channel layer") {
+		t.Errorf("check does not report the Redis failure:\n%s", out)
+	}
+}
+
+func TestServeOnDefaultsCreatesDatabaseAndKey(t *testing.T) {
+	env := baseEnv(t)
+	var noKey []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "SECRET_KEY=") {
+			noKey = append(noKey, kv)
+		}
+	}
+	p := startProc(t, noKey)
+	c := newUser(t, p.URL, "defaults")
+	// The generated key survives a restart: the token stays valid.
+	p.Stop()
+	p2 := startProc(t, noKey)
+	c2 := c.WithBase(p2.URL)
+	if err := c2.Do(t.Context(), "GET", "/api/auth/me/", nil, nil, 200); err != nil {
+		t.Fatalf("token from before the restart: %v", err)
+	}
+}

@@ -1,0 +1,167 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/numeneon/numeneon/internal/testsvc"
+)
+
+// binary is the numeneon executable built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "numeneon-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "numeneon")
+	args := []string{"build", "-o", binary}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build numeneon: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running numeneon process.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	URL  string
+	Port int
+	out  *syncBuffer
+	done chan struct{}
+	err  error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// baseEnv is the environment of every process a test starts: nothing from
+// the developer's shell leaks in, and rate limits are off for the volumes
+// these tests send.
+func baseEnv(t *testing.T) []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"NUMENEON_DATA_DIR=" + t.TempDir(),
+		"RATE_LIMITS=off",
+		"SECRET_KEY=test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+	}
+}
+
+// startProc runs numeneon with env and args on a free port and waits until
+// /healthz answers. The process is stopped (SIGTERM) when the test ends.
+func startProc(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	port := testsvc.FreePort(t)
+	p := &proc{t: t, Port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(binary, append([]string{"serve", "--port", strconv.Itoa(port), "--host", "127.0.0.1"}, args...)...)
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start numeneon: %v", err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("output of numeneon on port %d:\n%s", port, p.out.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-p.done:
+			t.Fatalf("numeneon exited during start: %v\n%s", p.err, p.out.String())
+		default:
+		}
+		resp, err := http.Get(p.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("numeneon did not become healthy: %v\n%s", err, p.out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGTERM and waits for the exit (SIGKILL after 20 s).
+func (p *proc) Stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.t.Errorf("numeneon did not stop within 20s of SIGTERM")
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// children returns the pids of the process's direct children (the workers).
+func (p *proc) children() []int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.cmd.Process.Pid, p.cmd.Process.Pid))
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, n)
+		}
+	}
+	return pids
+}
+
+// runCommand runs numeneon to completion and returns its output and error.
+func runCommand(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
