@@ -22,6 +22,7 @@ Usage:
   numeneon [serve] [flags]   run the server (the default)
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
+  numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command
 
 Configuration comes from the environment (PORT, DATABASE_URL, REDIS_URL,
@@ -47,6 +48,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	name := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
+	}
+	if name == "bench" {
+		return runBench(ctx, args, stdout, stderr)
 	}
 	var cfg Config
 	if err := cfg.loadEnv(getenv); err != nil {
