@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/numeneon/numeneon"
+)
+
+// conversationLimit bounds the inbox; nobody scrolls past hundreds of
+// conversations, and the store answers in a fixed number of queries.
+const conversationLimit = 200
+
+const (
+	msgReceiverNotFound = "Receiver not found"
+	msgMessageSelf      = "You cannot send a message to yourself."
+	msgStoryNotFound    = "Story not found"
+)
+
+// storyIDRe accepts a UUID with or without dashes, the forms Django accepts
+// for a UUIDField.
+var storyIDRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+
+// SendMessage sends content from the caller to receiverID and raises a
+// new_message event for the receiver. The content is kept exactly as given,
+// but must hold something other than white space and at most 5000
+// characters (EINVALID). An unknown receiver is ENOTFOUND, oneself
+// EINVALID. storyID, when set, names the story the message replies to.
+func (s *Service) SendMessage(ctx context.Context, receiverID int64, content string, storyID *string) (*numeneon.Message, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fe := fieldErrors{}
+	if receiverID <= 0 {
+		fe.add("receiver_id", "A valid integer is required.")
+	}
+	if strings.TrimSpace(content) == "" {
+		fe.add("content", "This field may not be blank.")
+	} else if utf8.RuneCountInString(content) > maxMessageLen {
+		fe.add("content", fmt.Sprintf("Ensure this field has no more than %d characters.", maxMessageLen))
+	}
+	if storyID != nil && !storyIDRe.MatchString(*storyID) {
+		fe.add("reply_to_story", "Must be a valid UUID.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	if receiverID == me.ID {
+		return nil, numeneon.Errorf(numeneon.EINVALID, msgMessageSelf)
+	}
+	if storyID != nil {
+		// Stories do not exist yet, so no id can name one; the stories
+		// feature replaces this with a lookup of a story the caller can see.
+		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgStoryNotFound)
+	}
+	receiver, err := s.store.FindUserByID(ctx, receiverID)
+	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND || (err == nil && !receiver.IsActive) {
+		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("find receiver %d: %w", receiverID, err)
+	}
+
+	m := &numeneon.Message{
+		SenderID:   me.ID,
+		ReceiverID: receiver.ID,
+		Sender:     me,
+		Receiver:   receiver,
+		Content:    content,
+		StoryID:    storyID,
+	}
+	n, err := s.commitMessage(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("send message from %d to %d: %w", me.ID, receiverID, err)
+	}
+	s.publish(ctx, n)
+	return m, nil
+}
+
+// commitMessage is the one transaction of the message write path: the
+// message row and the receiver's new_message notification, committed
+// together. It is kept this small on purpose: it is the unit a group-commit
+// writer batches, so it must not do anything but write m and its event.
+func (s *Service) commitMessage(ctx context.Context, m *numeneon.Message) (*numeneon.Notification, error) {
+	var n *numeneon.Notification
+	err := s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		n = nil // Update may run this again
+		if err := tx.CreateMessage(ctx, m); numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
+			return numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
+		} else if err != nil {
+			return fmt.Errorf("create message: %w", err)
+		}
+		var err error
+		n, err = storeNotification(ctx, tx, m.ReceiverID, numeneon.EventNewMessage, newMessageEvent{
+			ID:        m.ID,
+			Sender:    TinyUser(m.Sender),
+			Content:   m.Content,
+			CreatedAt: FormatTime(m.CreatedAt),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// ListMessages returns every message the caller sent or received, ascending
+// by id (the newest page).
+func (s *Service) ListMessages(ctx context.Context, page numeneon.Page) ([]*numeneon.Message, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.ListMessages(ctx, me.ID, page)
+	if err != nil {
+		return nil, fmt.Errorf("list messages of user %d: %w", me.ID, err)
+	}
+	return msgs, nil
+}
+
+// ListConversations returns the caller's inbox, newest conversation first.
+func (s *Service) ListConversations(ctx context.Context) ([]*numeneon.Conversation, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	convs, err := s.store.ListConversations(ctx, me.ID, conversationLimit)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations of user %d: %w", me.ID, err)
+	}
+	return convs, nil
+}
+
+// Conversation returns the messages between the caller and otherID,
+// ascending by id. An unknown user is ENOTFOUND. Only messages the caller
+// sent or received can appear, whatever otherID is.
+func (s *Service) Conversation(ctx context.Context, otherID int64, page numeneon.Page) ([]*numeneon.Message, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireUser(ctx, otherID); err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.ListConversation(ctx, me.ID, otherID, page)
+	if err != nil {
+		return nil, fmt.Errorf("list conversation of %d with %d: %w", me.ID, otherID, err)
+	}
+	return msgs, nil
+}
+
+// MarkConversationRead marks every message otherID sent to the caller read
+// and returns how many changed. Only messages received by the caller change,
+// so nobody can mark another user's messages.
+func (s *Service) MarkConversationRead(ctx context.Context, otherID int64) (int64, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.requireUser(ctx, otherID); err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		var err error
+		n, err = tx.MarkMessagesRead(ctx, me.ID, otherID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark messages from %d to %d read: %w", otherID, me.ID, err)
+	}
+	return n, nil
+}
