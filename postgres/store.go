@@ -1,0 +1,114 @@
+// Package postgres implements numeneon.Store on PostgreSQL with pgx.
+//
+// It owns the PostgreSQL schema (embedded goose migrations, see Migrate), the
+// SQL of every store method and the mapping of driver errors to domain codes
+// (errors.go). Rules live in the app package; this package only stores.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/numeneon/numeneon"
+)
+
+// defaultListLimit applies to list methods called with a limit <= 0, as the
+// Store contract documents.
+const defaultListLimit = 100
+
+// Store is a numeneon.Store backed by a pool of PostgreSQL connections.
+type Store struct {
+	pool *connPool
+	cfg  *pgx.ConnConfig
+}
+
+var _ numeneon.Store = (*Store)(nil)
+
+// Open connects to the PostgreSQL database at databaseURL (postgres:// or
+// postgresql://) and checks that it answers. The pool holds at most
+// 4 connections per CPU (at least 4) unless the URL sets pool_max_conns.
+// Open does not change the schema; call Migrate for that.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, numeneon.Errorf(numeneon.EINVALID, "database URL must start with postgres:// or postgresql://")
+	}
+	// Commits wait on the WAL flush, not on the CPU: a few more connections
+	// than cores let PostgreSQL flush several commits at once, while staying
+	// far below max_connections when several workers share one server.
+	maxConns := max(4, 4*runtime.NumCPU())
+	q := u.Query()
+	if v := q.Get("pool_max_conns"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, numeneon.Errorf(numeneon.EINVALID, "pool_max_conns must be a positive integer, not %q", v)
+		}
+		maxConns = n
+	}
+	// Parameters named pool_* configure this pool; PostgreSQL would reject
+	// them as unknown settings.
+	for name := range q {
+		if strings.HasPrefix(name, "pool_") {
+			q.Del(name)
+		}
+	}
+	u.RawQuery = q.Encode()
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		// The parse error may quote the URL, password included.
+		return nil, numeneon.Errorf(numeneon.EINVALID, "database URL %s cannot be parsed", u.Redacted())
+	}
+	s := &Store{pool: newConnPool(cfg, maxConns), cfg: cfg}
+	if err := s.pool.ping(ctx); err != nil {
+		s.pool.close()
+		return nil, fmt.Errorf("connect to postgres at %s: %w", u.Redacted(), err)
+	}
+	return s, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connections once the running calls have returned them.
+// Closing twice is harmless.
+func (s *Store) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// prepareConn readies a new connection for this package's queries.
+func prepareConn(conn *pgx.Conn) {
+	// Return every timestamp in UTC whatever the server's or the process's
+	// time zone, so both stores agree and tests compare instants plainly.
+	conn.TypeMap().RegisterType(&pgtype.Type{
+		Name:  "timestamptz",
+		OID:   pgtype.TimestamptzOID,
+		Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+	})
+}
+
+// listLimit returns the limit to apply for a requested one.
+func listLimit(limit int) int {
+	if limit <= 0 {
+		return defaultListLimit
+	}
+	return limit
+}
+
+// escapeLike makes s match literally inside a LIKE/ILIKE pattern whose escape
+// character is the default backslash.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
