@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/numeneon/numeneon"
+)
+
+var _ numeneon.Tx = (*Tx)(nil)
+
+// Tx is a write transaction on the store's single write connection.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// Update implements numeneon.Store. The transaction starts with BEGIN
+// IMMEDIATE, so it holds SQLite's write lock from the start and cannot fail
+// halfway with SQLITE_BUSY when another process writes; inside this process
+// transactions queue for the one write connection. fn is never re-run: with
+// the write lock held from BEGIN there is no serialization failure to retry.
+func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", dbError(err))
+	}
+	// Rolls back on an error or a panic in fn; a no-op after Commit.
+	defer func() { _ = sqlTx.Rollback() }()
+
+	if err := fn(ctx, &Tx{tx: sqlTx}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", dbError(err))
+	}
+	return nil
+}
