@@ -1,0 +1,164 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/sqlite"
+)
+
+// testSecret signs the tokens of these tests.
+var testSecret = []byte("app-test-secret-0123456789abcdef")
+
+// env is a Service over a fresh SQLite file and an in-process layer whose
+// deliveries are recorded.
+type env struct {
+	svc    *app.Service
+	store  *sqlite.Store
+	layer  numeneon.Layer
+	tokens *auth.Tokens
+	got    *recorder
+}
+
+func mustOpenEnv(t *testing.T) *env {
+	t.Helper()
+	return mustOpenEnvWithLayer(t, nil)
+}
+
+// mustOpenEnvWithLayer uses layer, or a recorded inmem layer when nil.
+func mustOpenEnvWithLayer(t *testing.T, layer numeneon.Layer) *env {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	e := &env{store: store, tokens: auth.NewTokens(testSecret)}
+	if layer == nil {
+		l := inmem.NewLayer()
+		e.got = &recorder{store: store}
+		l.Listen(e.got)
+		layer = l
+	}
+	e.layer = layer
+	e.svc = app.NewService(store, layer, e.tokens, nil)
+	return e
+}
+
+// createUser inserts an active user directly, with a hash of "password1";
+// hashing once per test process keeps the tests fast.
+func (e *env) createUser(t *testing.T, username string) *numeneon.User {
+	t.Helper()
+	u := &numeneon.User{
+		Username:     username,
+		Email:        username + "@example.com",
+		FirstName:    "First" + username,
+		LastName:     "Last" + username,
+		PasswordHash: passwordHash(t),
+		IsActive:     true,
+	}
+	if err := e.store.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
+		return tx.CreateUser(ctx, u)
+	}); err != nil {
+		t.Fatalf("create user %s: %v", username, err)
+	}
+	if e.got != nil {
+		if err := e.layer.Subscribe(context.Background(), u.ID); err != nil {
+			t.Fatalf("subscribe: %v", err)
+		}
+	}
+	return u
+}
+
+var (
+	hashOnce sync.Once
+	hash     string
+)
+
+func passwordHash(t *testing.T) string {
+	t.Helper()
+	hashOnce.Do(func() {
+		var err error
+		if hash, err = auth.HashPassword("password1"); err != nil {
+			t.Fatalf("hash: %v", err)
+		}
+	})
+	return hash
+}
+
+// as returns ctx acting as u.
+func as(u *numeneon.User) context.Context {
+	return numeneon.NewContextWithUser(context.Background(), u)
+}
+
+// recorder is a LayerHandler that records each envelope and whether its
+// notification was already visible in the store (committed) when it arrived.
+type recorder struct {
+	store numeneon.Store
+	mu    sync.Mutex
+	envs  []delivery
+}
+
+type delivery struct {
+	Env       numeneon.Envelope
+	Committed bool
+}
+
+func (r *recorder) DeliverEnvelope(env numeneon.Envelope) {
+	notes, err := r.store.ListNotifications(context.Background(), env.UserID, env.ID-1, 1)
+	committed := err == nil && len(notes) == 1 && notes[0].ID == env.ID
+	r.mu.Lock()
+	r.envs = append(r.envs, delivery{Env: env, Committed: committed})
+	r.mu.Unlock()
+}
+
+func (r *recorder) LayerReconnected() {}
+
+func (r *recorder) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.envs...)
+}
+
+// frame decodes an envelope's frame.
+type frame struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+	ID   int64           `json:"id"`
+}
+
+func decodeFrame(t *testing.T, b []byte) frame {
+	t.Helper()
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("decode frame %s: %v", b, err)
+	}
+	return f
+}
+
+// wantCode fails unless err carries code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := numeneon.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+// failingLayer refuses every publish, as a broker that is down would.
+type failingLayer struct{ inmem.Layer }
+
+func (f *failingLayer) Publish(ctx context.Context, envs ...numeneon.Envelope) error {
+	return errors.New("broker unreachable")
+}
