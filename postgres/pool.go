@@ -31,8 +31,9 @@ type idleConn struct {
 }
 
 // idleCheckAfter is how long a connection may sit idle before it is pinged
-// on its way out: a server restart or a proxy timeout may have closed it.
-const idleCheckAfter = 30 * time.Second
+// on its way out (as pgxpool does): a server restart or a proxy timeout may
+// have closed it, and a query cannot be retried safely once sent.
+const idleCheckAfter = time.Second
 
 var errPoolClosed = errors.New("connection pool closed")
 
@@ -59,19 +60,21 @@ func (p *connPool) acquire(ctx context.Context) (*pgx.Conn, error) {
 		return nil, errPoolClosed
 	}
 	p.inUse.Add(1)
-	var reuse []idleConn
+	// Newest first: the connection most likely to still be alive. Copied
+	// out under the lock, as release reuses the slot.
+	var reuse idleConn
 	if n := len(p.idle); n > 0 {
-		// Newest first: the connection most likely to still be alive.
-		reuse, p.idle = p.idle[n-1:], p.idle[:n-1]
+		reuse = p.idle[n-1]
+		p.idle[n-1] = idleConn{}
+		p.idle = p.idle[:n-1]
 	}
 	p.mu.Unlock()
 
-	if len(reuse) == 1 {
-		c := reuse[0]
-		if time.Since(c.since) < idleCheckAfter || c.conn.Ping(ctx) == nil {
-			return c.conn, nil
+	if reuse.conn != nil {
+		if time.Since(reuse.since) < idleCheckAfter || reuse.conn.Ping(ctx) == nil {
+			return reuse.conn, nil
 		}
-		closeConn(c.conn)
+		closeConn(reuse.conn)
 	}
 	conn, err := pgx.ConnectConfig(ctx, p.cfg)
 	if err != nil {
