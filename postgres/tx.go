@@ -29,6 +29,10 @@ var _ numeneon.Tx = (*Tx)(nil)
 // serialization failure or a deadlock, in fn or at commit, rolls back and
 // runs fn again, up to maxAttempts times, after a short randomized pause so
 // that the contenders do not collide again. fn's own error is returned as is.
+//
+// fn must read through tx, not through s: a Store call from fn needs a second
+// connection, and once every connection is held by such a fn the pool waits
+// on itself until ctx ends.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, fn)
