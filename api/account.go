@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/app"
+)
+
+// handleSignup creates an account: 201 {message, user}.
+func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username    string `json:"username"`
+		Email       string `json:"email"`
+		Password    string `json:"password"`
+		DisplayName string `json:"display_name"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.app.Signup(r.Context(), app.SignupInput{
+		Username: in.Username, Email: in.Email, Password: in.Password, DisplayName: in.DisplayName,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, struct {
+		Message string  `json:"message"`
+		User    account `json:"user"`
+	}{"User created successfully.", newAccount(u)})
+}
+
+// handleLogin exchanges email and password for a token pair. Its 401 is
+// {"error": ...}, as the original's.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pair, err := s.app.Login(r.Context(), in.Email, in.Password)
+	if err != nil {
+		key := ""
+		if numeneon.ErrorCode(err) == numeneon.EUNAUTHORIZED {
+			key = "error"
+		}
+		s.writeErrorKey(w, r, err, key)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenPair(pair))
+}
+
+// handleRefresh rotates a refresh token. A bad, expired or already used one
+// answers 401 the way simplejwt did.
+func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Refresh string `json:"refresh"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pair, err := s.app.Refresh(r.Context(), in.Refresh)
+	if numeneon.ErrorCode(err) == numeneon.EUNAUTHORIZED {
+		writeUnauthorized(w, map[string]any{"detail": numeneon.ErrorMessage(err), "code": "token_not_valid"})
+		return
+	} else if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenPair(pair))
+}
+
+func tokenPair(p *app.TokenPair) map[string]string {
+	return map[string]string{"access": p.Access, "refresh": p.Refresh}
+}
+
+// handleMe returns the caller's account with its profile.
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	u, err := s.app.Me(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newAccount(u))
+}
+
+// handleUpdateProfile applies any of bio, location, website, avatar (and
+// first_name, last_name) and answers like me/. null clears a field.
+func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Bio       optString `json:"bio"`
+		Location  optString `json:"location"`
+		Website   optString `json:"website"`
+		Avatar    optString `json:"avatar"`
+		FirstName optString `json:"first_name"`
+		LastName  optString `json:"last_name"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.app.UpdateProfile(r.Context(), numeneon.ProfileUpdate{
+		Bio:       in.Bio.ptr(),
+		Location:  in.Location.ptr(),
+		Website:   in.Website.ptr(),
+		Avatar:    in.Avatar.ptr(),
+		FirstName: in.FirstName.ptr(),
+		LastName:  in.LastName.ptr(),
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newAccount(u))
+}
+
+// handleSearch finds up to 20 users by ?q=.
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	users, err := s.app.SearchUsers(r.Context(), r.URL.Query().Get("q"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUserCards(users, true))
+}
+
+// handleUserByUsername is the public profile: User (full), without email.
+func (s *Server) handleUserByUsername(w http.ResponseWriter, r *http.Request) {
+	u, err := s.app.FindUserByUsername(r.Context(), r.PathValue("username"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Public route: no viewer, so never an email.
+	writeJSON(w, http.StatusOK, newUserFull(u, 0))
+}

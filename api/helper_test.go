@@ -1,0 +1,268 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/sqlite"
+)
+
+var testSecret = []byte("api-test-secret-0123456789abcdef")
+
+// testServer is the whole API over a fresh SQLite file and an in-process
+// layer whose deliveries are recorded, served on a local port.
+type testServer struct {
+	t      *testing.T
+	URL    string
+	store  *sqlite.Store
+	layer  *inmem.Layer
+	tokens *auth.Tokens
+	api    *api.Server
+	got    *recorder
+	logs   *syncBuffer
+}
+
+// newTestServer starts a server; cfg's App, Logger and (unless set)
+// RateLimits="off" are filled in.
+func newTestServer(t *testing.T, cfg api.Config) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &syncBuffer{}}
+	ts.got = &recorder{store: store}
+	ts.layer.Listen(ts.got)
+	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.App = app.NewService(store, ts.layer, ts.tokens, logger)
+	cfg.Logger = logger
+	if cfg.RateLimits == "" {
+		cfg.RateLimits = "off"
+	}
+	ts.api, err = api.NewServer(cfg)
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	srv := httptest.NewServer(ts.api)
+	t.Cleanup(srv.Close)
+	ts.URL = srv.URL
+	return ts
+}
+
+// user is a signed-up account with a valid token pair.
+type user struct {
+	ID       int64
+	Username string
+	Email    string
+	Password string
+	Access   string
+	Refresh  string
+}
+
+// signup creates username through the API and gives it tokens minted
+// directly (one argon2 hash per user instead of two keeps the suite fast).
+// Its layer channel is subscribed, so its events are recorded.
+func (ts *testServer) signup(username string) *user {
+	ts.t.Helper()
+	u := &user{Username: username, Email: username + "@example.com", Password: "password-" + username}
+	status, body := ts.do("POST", "/api/auth/signup/", "", map[string]any{
+		"username": u.Username, "email": u.Email, "password": u.Password, "display_name": "First" + username + " Last" + username,
+	})
+	if status != http.StatusCreated {
+		ts.t.Fatalf("signup %s: %d %s", username, status, body)
+	}
+	var out struct{ User struct{ ID int64 } }
+	mustUnmarshal(ts.t, body, &out)
+	u.ID = out.User.ID
+	var err error
+	if u.Access, u.Refresh, err = ts.tokens.IssuePair(u.ID); err != nil {
+		ts.t.Fatal(err)
+	}
+	if err := ts.layer.Subscribe(context.Background(), u.ID); err != nil {
+		ts.t.Fatal(err)
+	}
+	return u
+}
+
+// do sends a request with an optional bearer token and JSON body (a string
+// or []byte is sent as is) and returns the status and body.
+func (ts *testServer) do(method, path, token string, body any) (int, []byte) {
+	ts.t.Helper()
+	resp := ts.request(method, path, token, body, nil)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// request is do returning the whole response; header adds headers.
+func (ts *testServer) request(method, path, token string, body any, header http.Header) *http.Response {
+	ts.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = bytes.NewBufferString(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, r)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+// getJSON does a request that must answer wantStatus and decodes the body.
+func (ts *testServer) mustDo(method, path, token string, body any, wantStatus int, out any) {
+	ts.t.Helper()
+	status, b := ts.do(method, path, token, body)
+	if status != wantStatus {
+		ts.t.Fatalf("%s %s = %d %s, want %d", method, path, status, b, wantStatus)
+	}
+	if out != nil {
+		mustUnmarshal(ts.t, b, out)
+	}
+}
+
+func mustUnmarshal(t *testing.T, b []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// object is a decoded JSON object.
+type object = map[string]any
+
+// wantKeys fails unless obj has exactly these keys.
+func wantKeys(t *testing.T, what string, obj any, keys ...string) {
+	t.Helper()
+	m, ok := obj.(object)
+	if !ok {
+		t.Fatalf("%s is %T, want an object", what, obj)
+	}
+	got := make([]string, 0, len(m))
+	for k := range m {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	sort.Strings(keys)
+	if diff := cmp.Diff(keys, got); diff != "" {
+		t.Errorf("%s keys (-want +got):\n%s", what, diff)
+	}
+}
+
+var timestampRe = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
+
+// wantTimestamp fails unless v is an API timestamp (microseconds, Z).
+func wantTimestamp(t *testing.T, what string, v any) {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok || !timestampRe.MatchString(s) {
+		t.Errorf("%s = %v, want a timestamp like 2026-01-30T12:00:00.123456Z", what, v)
+	}
+}
+
+// num returns a JSON number as int64.
+func num(t *testing.T, v any) int64 {
+	t.Helper()
+	f, ok := v.(float64)
+	if !ok {
+		t.Fatalf("%v is %T, want a number", v, v)
+	}
+	return int64(f)
+}
+
+// recorder is a LayerHandler that records each envelope and whether its
+// notification was already committed (visible in the store) on arrival.
+type recorder struct {
+	store numeneon.Store
+	mu    sync.Mutex
+	envs  []delivery
+}
+
+type delivery struct {
+	Env       numeneon.Envelope
+	Committed bool
+}
+
+func (r *recorder) DeliverEnvelope(env numeneon.Envelope) {
+	notes, err := r.store.ListNotifications(context.Background(), env.UserID, env.ID-1, 1)
+	committed := err == nil && len(notes) == 1 && notes[0].ID == env.ID
+	r.mu.Lock()
+	r.envs = append(r.envs, delivery{Env: env, Committed: committed})
+	r.mu.Unlock()
+}
+
+func (r *recorder) LayerReconnected() {}
+
+func (r *recorder) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.envs...)
+}
+
+// syncBuffer collects log output written from handler goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,219 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/numeneon/numeneon/app"
+)
+
+// Config is what a Server is built from. Zero values are the documented
+// defaults.
+type Config struct {
+	App    *app.Service // required
+	Logger *slog.Logger // nil discards logs
+
+	// AllowedOrigins is the Origin allow-list shared by CORS and the
+	// WebSocket handshake (ALLOWED_ORIGINS). Entries are origins such as
+	// "https://numeneon.example", where "*" stands for one DNS label or part
+	// of one ("https://numeneon-frontend*.vercel.app") or for a port
+	// ("http://localhost:*"); a lone "*" allows every origin. The API's own
+	// host is always allowed, and a request without Origin is accepted.
+	AllowedOrigins []string
+	// Production turns off the development defaults: without it,
+	// http://localhost:* and http://127.0.0.1:* are allowed origins.
+	Production bool
+
+	// RateLimits configures the per-client limits (RATE_LIMITS). "" means
+	// the defaults, "off" disables every limit; otherwise a comma-separated
+	// list of class=N/unit overriding the defaults, with unit s, m or h and
+	// N = 0 disabling that class, for example
+	// "login=10/m,signup=5/m,refresh=30/m,message=600/m,socket=60/m"
+	// (those are the defaults). A class allows a burst of N, refilled evenly
+	// over the unit.
+	RateLimits string
+	// ClientIPHeader names a header set by a trusted reverse proxy that
+	// carries the client address (e.g. "X-Forwarded-For"; its last entry is
+	// used, the one the proxy appended). Empty: the connection's address.
+	// Only set it behind such a proxy: clients can write the header too.
+	ClientIPHeader string
+
+	// Socket serves the WebSocket endpoint /ws/notifications/.
+	Socket http.Handler
+	// Ready is the readiness probe behind /readyz; nil is always ready.
+	Ready func(ctx context.Context) error
+
+	// Registerer receives the HTTP metrics; Gatherer, when set, is served
+	// at /metrics.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+}
+
+// Server is the HTTP handler of the whole API. It is safe for concurrent use.
+type Server struct {
+	app     *app.Service
+	logger  *slog.Logger
+	origins *originPolicy
+	limits  *rateLimits
+	ipHdr   string
+	ready   func(ctx context.Context) error
+	mux     *http.ServeMux
+	metrics *httpMetrics
+	cfg     Config
+}
+
+// NewServer builds the routes and middleware of cfg. It fails on a bad
+// ALLOWED_ORIGINS entry or RATE_LIMITS value, so a typo stops the start
+// instead of silently opening or closing the door.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.App == nil {
+		return nil, errors.New("new api server: Config.App is nil")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	origins, err := newOriginPolicy(cfg.AllowedOrigins, !cfg.Production)
+	if err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	limits, err := newRateLimits(cfg.RateLimits)
+	if err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	metrics, err := newHTTPMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("new api server: %w", err)
+	}
+	s := &Server{
+		app:     cfg.App,
+		logger:  logger,
+		origins: origins,
+		limits:  limits,
+		ipHdr:   cfg.ClientIPHeader,
+		ready:   cfg.Ready,
+		mux:     http.NewServeMux(),
+		metrics: metrics,
+		cfg:     cfg,
+	}
+	s.routes()
+	return s, nil
+}
+
+// routes registers every route of API.md that exists so far. Posts, stories,
+// studio and web push get their own file and their block here.
+func (s *Server) routes() {
+	s.handle("GET /", s.handleStatus)
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.cfg.Gatherer != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
+	}
+	if s.cfg.Socket != nil {
+		s.handle("GET /ws/notifications/", s.cfg.Socket.ServeHTTP)
+	}
+
+	// Accounts (account.go).
+	s.handle("POST /api/auth/signup/", s.limited("signup", s.handleSignup))
+	s.handle("POST /api/auth/login/", s.limited("login", s.handleLogin))
+	s.handle("POST /api/auth/token/refresh/", s.limited("refresh", s.handleRefresh))
+	s.handle("GET /api/auth/me/", s.authed(s.handleMe))
+	s.handle("PATCH /api/auth/profile/", s.authed(s.handleUpdateProfile))
+	s.handle("PUT /api/auth/profile/", s.authed(s.handleUpdateProfile))
+	s.handle("GET /api/auth/search/", s.authed(s.handleSearch))
+	s.handle("GET /api/auth/users/{username}/", s.handleUserByUsername)
+
+	// Friends (friend.go).
+	s.handle("GET /api/friends/", s.authed(s.handleListFriends))
+	s.handle("GET /api/friends/suggestions/", s.authed(s.handleFriendSuggestions))
+	s.handle("GET /api/friends/requests/", s.authed(s.handleFriendRequests))
+	s.handle("POST /api/friends/request/{user_id}/", s.authed(s.handleSendFriendRequest))
+	s.handle("POST /api/friends/accept/{request_id}/", s.authed(s.handleAcceptFriendRequest))
+	s.handle("POST /api/friends/decline/{request_id}/", s.authed(s.handleDeclineFriendRequest))
+	s.handle("DELETE /api/friends/remove/{user_id}/", s.authed(s.handleRemoveFriend))
+	s.handle("DELETE /api/friends/cancel/{user_id}/", s.authed(s.handleCancelFriendRequest))
+
+	// Messages (message.go).
+	s.handle("GET /api/messages/", s.authed(s.handleListMessages))
+	s.handle("POST /api/messages/", s.authed(s.limitedByUser("message", s.handleSendMessage)))
+	s.handle("GET /api/messages/conversations/", s.authed(s.handleConversations))
+	s.handle("GET /api/messages/conversation/{user_id}/", s.authed(s.handleConversation))
+	s.handle("POST /api/messages/read_all/", s.authed(s.handleReadAll))
+	s.handle("GET /api/messages/read_all/", s.authed(s.handleReadAll)) // deprecated: the old client
+	s.handle("POST /api/messages/conversation/{user_id}/read/", s.authed(s.handleConversationRead))
+
+	// Notifications (notification.go).
+	s.handle("GET /api/notifications/", s.authed(s.handleListNotifications))
+	s.handle("POST /api/notifications/read/", s.authed(s.handleMarkNotificationsRead))
+}
+
+// handle registers pattern (written with its trailing slash, as API.md does)
+// both with and without the slash, each matching exactly that path: the
+// client sometimes drops the slash, and a redirect would turn its POST into
+// a GET.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	if path == "/" {
+		s.mux.HandleFunc(method+" /{$}", h)
+		return
+	}
+	s.mux.HandleFunc(method+" "+path+"{$}", h)
+	s.mux.HandleFunc(method+" "+strings.TrimSuffix(path, "/"), h)
+}
+
+// ServeHTTP runs the middleware every request passes, then the route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	_, route := s.mux.Handler(r)
+	defer func() {
+		s.logRequest(r, rec, route, time.Since(start))
+	}()
+	defer s.recoverPanic(rec, r)
+
+	if !s.applyCORS(rec, r) {
+		return
+	}
+	if r.ContentLength > maxBodyBytes {
+		writeJSON(rec, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("Request body too large (limit %d bytes).", maxBodyBytes)})
+		return
+	}
+	r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
+	if route == "" {
+		s.notRouted(rec, r)
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+// notRouted answers a path no route matches (404) or a method the path does
+// not take (405, with Allow) in JSON, as DRF did, instead of ServeMux's
+// plain text.
+func (s *Server) notRouted(w http.ResponseWriter, r *http.Request) {
+	probe := &headerProbe{header: http.Header{}}
+	s.mux.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": fmt.Sprintf("Method %q not allowed.", r.Method)})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+}
+
+// headerProbe records what the mux would answer without sending it.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(status int)      { p.status = status }
