@@ -1,0 +1,236 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/numeneon/numeneon"
+)
+
+// subprotocolToken is the subprotocol a browser offers, followed by the token
+// itself, to keep the token out of URLs and access logs:
+// new WebSocket(url, ["access_token", jwt]).
+const subprotocolToken = "access_token"
+
+// ServeHTTP is the endpoint /ws/notifications/. Handshakes that carry a token
+// (?token= or the access_token subprotocol) are authenticated before the
+// upgrade and refused with an HTTP status; without one, the first message
+// must be {"type":"auth","token":"..."} within AuthTimeout. The handler runs
+// for the life of the socket: it is the socket's reader.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.enter() {
+		h.reject(w, r, http.StatusServiceUnavailable, "shutting_down", "Server is shutting down.")
+		return
+	}
+	defer h.wg.Done()
+
+	if h.cfg.AllowHandshake != nil {
+		if ok, retryAfter := h.cfg.AllowHandshake(r); !ok {
+			secs := int(math.Ceil(retryAfter.Seconds()))
+			if secs < 1 {
+				secs = 1
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			h.reject(w, r, http.StatusTooManyRequests, "rate_limited", "Too many connection attempts.")
+			return
+		}
+	}
+	if h.cfg.CheckOrigin != nil && !h.cfg.CheckOrigin(r) {
+		h.reject(w, r, http.StatusForbidden, "origin", "Origin not allowed.")
+		return
+	}
+	since, hasSince, err := parseSince(r)
+	if err != nil {
+		h.reject(w, r, http.StatusBadRequest, "bad_since", "since must be a non-negative integer.")
+		return
+	}
+
+	token, viaSubprotocol, present := tokenFromRequest(r)
+	var user *numeneon.User
+	var expiry time.Time
+	if present {
+		user, expiry, err = h.authenticate(r.Context(), token)
+		if err != nil {
+			h.rejectAuth(w, r, err)
+			return
+		}
+	}
+
+	opts := &websocket.AcceptOptions{
+		// CheckOrigin above is the one origin policy (the same list as CORS).
+		InsecureSkipVerify: true,
+	}
+	if viaSubprotocol {
+		opts.Subprotocols = []string{subprotocolToken}
+	}
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		// Accept has answered the client (426, 400, ...).
+		h.metrics.rejected.WithLabelValues("bad_upgrade").Inc()
+		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
+		return
+	}
+	conn.SetReadLimit(h.cfg.ReadLimit)
+
+	if user == nil {
+		user, expiry, err = h.authenticateFirstMessage(conn)
+		if err != nil {
+			h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
+			h.log.Info("websocket authentication failed", "remote", r.RemoteAddr, "code", numeneon.ErrorCode(err))
+			return
+		}
+	}
+	h.serveSocket(conn, user, expiry, since, hasSince)
+}
+
+// authenticate calls Config.Authenticate and refuses inactive users even
+// when the function forgot to.
+func (h *Hub) authenticate(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
+	if token == "" {
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Authentication credentials were not provided.")
+	}
+	u, exp, err := h.cfg.Authenticate(ctx, token)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if u == nil {
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
+	}
+	if !u.IsActive {
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EFORBIDDEN, "User is inactive.")
+	}
+	return u, exp, nil
+}
+
+// authenticateFirstMessage waits for {"type":"auth","token":"..."}. On
+// failure the socket is closed with CloseUnauthorized (CloseForbidden for an
+// inactive user) and the error returned.
+func (h *Hub) authenticateFirstMessage(conn *websocket.Conn) (*numeneon.User, time.Time, error) {
+	// A read whose context ends closes the connection without a close frame,
+	// so the timeout and the shutdown close the socket themselves, with a
+	// code, and the read below returns.
+	timedOut := make(chan struct{})
+	timer := time.AfterFunc(h.cfg.AuthTimeout, func() {
+		defer close(timedOut)
+		conn.Close(CloseUnauthorized, "authentication timeout")
+	})
+	shutDown := make(chan struct{})
+	stopShutdown := context.AfterFunc(h.ctx, func() {
+		defer close(shutDown)
+		conn.Close(websocket.StatusServiceRestart, "service restart")
+	})
+	typ, data, err := conn.Read(context.Background())
+	interrupted := false
+	if !timer.Stop() {
+		<-timedOut
+		interrupted = true
+	}
+	if !stopShutdown() {
+		<-shutDown
+		interrupted = true
+	}
+	if err != nil || interrupted {
+		conn.CloseNow()
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "No authentication message.")
+	}
+
+	var msg struct {
+		Type  string `json:"type"`
+		Token string `json:"token"`
+	}
+	if typ != websocket.MessageText || json.Unmarshal(data, &msg) != nil || msg.Type != "auth" {
+		conn.Close(CloseUnauthorized, "authentication required")
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "First message is not an auth message.")
+	}
+	u, exp, err := h.authenticate(h.ctx, msg.Token)
+	if err != nil {
+		code, reason := CloseUnauthorized, "invalid token"
+		if numeneon.ErrorCode(err) == numeneon.EFORBIDDEN {
+			code, reason = CloseForbidden, "forbidden"
+		} else if numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {
+			code, reason = websocket.StatusInternalError, "internal error"
+			h.log.Error("authenticate websocket", "error", err)
+		}
+		conn.Close(code, reason)
+		return nil, time.Time{}, err
+	}
+	return u, exp, nil
+}
+
+// tokenFromRequest finds the access token in ?token= or in the
+// Sec-WebSocket-Protocol header "access_token, <jwt>". present is true when
+// the client used either way, even with an empty token.
+func tokenFromRequest(r *http.Request) (token string, viaSubprotocol, present bool) {
+	q := r.URL.Query()
+	if q.Has("token") {
+		return q.Get("token"), false, true
+	}
+	var offered []string
+	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(v, ",") {
+			offered = append(offered, strings.TrimSpace(p))
+		}
+	}
+	for i, p := range offered {
+		if p == subprotocolToken {
+			if i+1 < len(offered) {
+				return offered[i+1], true, true
+			}
+			return "", true, true
+		}
+	}
+	return "", false, false
+}
+
+func parseSince(r *http.Request) (since int64, ok bool, err error) {
+	v := r.URL.Query().Get("since")
+	if v == "" {
+		return 0, false, nil
+	}
+	since, err = strconv.ParseInt(v, 10, 64)
+	if err != nil || since < 0 {
+		return 0, false, errors.New("since must be a non-negative integer")
+	}
+	return since, true, nil
+}
+
+// rejectAuth answers a failed token check before the upgrade.
+func (h *Hub) rejectAuth(w http.ResponseWriter, r *http.Request, err error) {
+	switch numeneon.ErrorCode(err) {
+	case numeneon.EUNAUTHORIZED:
+		h.reject(w, r, http.StatusUnauthorized, "unauthorized", numeneon.ErrorMessage(err))
+	case numeneon.EFORBIDDEN:
+		h.reject(w, r, http.StatusForbidden, "forbidden", numeneon.ErrorMessage(err))
+	default:
+		h.log.Error("authenticate websocket", "error", err)
+		h.reject(w, r, http.StatusInternalServerError, "internal", "Internal error.")
+	}
+}
+
+// reject answers a handshake with an HTTP error and {"detail": ...}. The
+// request URL is never logged: it may carry the token.
+func (h *Hub) reject(w http.ResponseWriter, r *http.Request, status int, reason, detail string) {
+	h.metrics.rejected.WithLabelValues(reason).Inc()
+	h.log.Info("websocket handshake rejected", "status", status, "reason", reason, "remote", r.RemoteAddr)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"detail": detail})
+}
+
+func rejectReason(err error) string {
+	switch numeneon.ErrorCode(err) {
+	case numeneon.EFORBIDDEN:
+		return "forbidden"
+	case numeneon.EUNAUTHORIZED:
+		return "unauthorized"
+	}
+	return "internal"
+}

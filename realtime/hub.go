@@ -1,0 +1,349 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/numeneon/numeneon"
+)
+
+var _ numeneon.LayerHandler = (*Hub)(nil)
+
+// Close codes of our own, in the private range 4000-4999 (see the package
+// documentation).
+const (
+	CloseUnauthorized websocket.StatusCode = 4001
+	CloseForbidden    websocket.StatusCode = 4003
+	CloseSlowConsumer websocket.StatusCode = 4008
+)
+
+// Defaults of the Config fields left at their zero value.
+const (
+	DefaultQueueBytes   = 1 << 20
+	DefaultPingInterval = 25 * time.Second
+	DefaultAuthTimeout  = 5 * time.Second
+	DefaultWriteTimeout = 10 * time.Second
+	DefaultReadLimit    = 64 << 10
+)
+
+// detachTimeout bounds the layer and presence calls made when a user's last
+// socket closes. They run on a fresh context because they must also happen
+// while the hub shuts down.
+const detachTimeout = 5 * time.Second
+
+// Config holds the dependencies and tunables of a Hub. Zero values of the
+// tunables are the documented defaults.
+type Config struct {
+	// Store serves ListNotifications (resume and gap fill), FriendIDs
+	// (presence) and AreFriends (typing).
+	Store    numeneon.Store
+	Layer    numeneon.Layer
+	Presence numeneon.Presence
+	// Authenticate turns an access token into the user and the token's
+	// expiry (zero: never expires). Its errors are *numeneon.Error:
+	// EUNAUTHORIZED answers 401, EFORBIDDEN 403.
+	Authenticate func(ctx context.Context, token string) (*numeneon.User, time.Time, error)
+	// CheckOrigin reports whether the handshake's Origin is allowed; nil
+	// allows every origin. A refused origin gets 403 before the upgrade.
+	CheckOrigin func(r *http.Request) bool
+	// AllowHandshake rate-limits handshakes; nil is unlimited. A refusal gets
+	// 429 with Retry-After.
+	AllowHandshake func(r *http.Request) (ok bool, retryAfter time.Duration)
+	Logger         *slog.Logger          // nil: slog.Default()
+	Registerer     prometheus.Registerer // nil: no metrics
+
+	QueueBytes   int           // per-socket queue bound in bytes (DefaultQueueBytes)
+	PingInterval time.Duration // WebSocket ping period (DefaultPingInterval)
+	AuthTimeout  time.Duration // wait for the first {"type":"auth"} message (DefaultAuthTimeout)
+	WriteTimeout time.Duration // bound of every write, and of the wait for a pong (DefaultWriteTimeout)
+	ReadLimit    int64         // largest client frame; larger closes with 1009 (DefaultReadLimit)
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.AuthTimeout <= 0 {
+		c.AuthTimeout = DefaultAuthTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = DefaultReadLimit
+	}
+}
+
+// Hub is the local socket hub of one process: it knows which users have
+// sockets here, subscribes this process to their channels while they do,
+// and hands every envelope from the layer to those sockets' queues.
+type Hub struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	probeID int64 // a negative user id no real user has, unique to this hub
+
+	// ctx ends when Close starts; every socket's context derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu      sync.RWMutex
+	closed  bool
+	users   map[int64]*userSockets
+	sockets map[*socket]struct{} // every attached socket, for LayerReconnected
+	wg      sync.WaitGroup       // handlers and background work; Close waits for it
+	open    atomic.Int64
+
+	probeMu      sync.Mutex
+	probeWaiters map[string]chan struct{}
+}
+
+// userSockets is the hub's entry for one user with sockets on this process.
+type userSockets struct {
+	// lifecycle serialises going online (Subscribe, Presence.Connect) and
+	// going offline (Unsubscribe, Presence.Disconnect) for this user, so a
+	// last socket closing and a new one opening cannot interleave and leave
+	// the user unsubscribed with a socket open.
+	lifecycle sync.Mutex
+	online    bool // guarded by lifecycle
+
+	refs    int                  // sockets attaching or attached; guarded by Hub.mu
+	sockets map[*socket]struct{} // receive live envelopes; guarded by Hub.mu
+}
+
+// NewHub returns a hub and registers it with the layer and the presence.
+func NewHub(cfg Config) *Hub {
+	cfg.setDefaults()
+	h := &Hub{
+		cfg:          cfg,
+		log:          cfg.Logger.With("component", "realtime"),
+		metrics:      newMetrics(cfg.Registerer),
+		probeID:      -1 - rand.Int64N(1<<62),
+		users:        make(map[int64]*userSockets),
+		sockets:      make(map[*socket]struct{}),
+		probeWaiters: make(map[string]chan struct{}),
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	cfg.Layer.Listen(h)
+	cfg.Presence.Listen(h.presenceLost)
+	return h
+}
+
+// Sockets returns the number of open sockets on this process.
+func (h *Hub) Sockets() int { return int(h.open.Load()) }
+
+// Close closes every socket with 1012 (service restart), takes their users
+// offline (unsubscribe, presence, presence events to friends) and waits for
+// every goroutine of the hub. New handshakes are refused with 503.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	h.wg.Wait()
+}
+
+// enter registers one more goroutine Close must wait for, unless the hub is
+// closing.
+func (h *Hub) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+// DeliverEnvelope implements numeneon.LayerHandler. It only enqueues, so it
+// never blocks the layer's goroutine; a socket whose queue is full is closed
+// with CloseSlowConsumer instead.
+func (h *Hub) DeliverEnvelope(env numeneon.Envelope) {
+	if env.UserID == h.probeID {
+		h.probeArrived(env.Frame)
+		return
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	us := h.users[env.UserID]
+	if us == nil {
+		return
+	}
+	for s := range us.sockets {
+		s.enqueue(outFrame{id: env.ID, frame: env.Frame, event: true})
+	}
+}
+
+// LayerReconnected implements numeneon.LayerHandler: envelopes may have been
+// lost while the broker was away, so every socket with a known position
+// catches up from the store, on its own writer goroutine.
+func (h *Hub) LayerReconnected() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.sockets {
+		s.requestCatchUp()
+	}
+}
+
+// attach makes s receive its user's envelopes. On the user's first socket
+// here it subscribes this process to the user's channel and records the
+// presence; when the user came online, friends get a presence event.
+func (h *Hub) attach(ctx context.Context, s *socket) error {
+	uid := s.user.ID
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return numeneon.Errorf(numeneon.EUNAVAILABLE, "Server is shutting down.")
+	}
+	us := h.users[uid]
+	if us == nil {
+		us = &userSockets{sockets: make(map[*socket]struct{})}
+		h.users[uid] = us
+	}
+	us.refs++
+	// The socket receives envelopes from now on, before the subscription is
+	// in place, so none published after Subscribe returns can miss it.
+	us.sockets[s] = struct{}{}
+	h.sockets[s] = struct{}{}
+	h.mu.Unlock()
+
+	us.lifecycle.Lock()
+	defer us.lifecycle.Unlock()
+	if us.online {
+		return nil
+	}
+	if err := h.goOnline(ctx, s.user); err != nil {
+		h.release(us, s)
+		return err
+	}
+	us.online = true
+	return nil
+}
+
+// detach undoes attach. On the user's last socket here it unsubscribes and
+// records the presence; when the user went offline, friends get a presence
+// event.
+func (h *Hub) detach(s *socket) {
+	h.mu.Lock()
+	us := h.users[s.user.ID]
+	delete(us.sockets, s)
+	delete(h.sockets, s)
+	h.mu.Unlock()
+
+	us.lifecycle.Lock()
+	defer us.lifecycle.Unlock()
+	h.mu.Lock()
+	last := us.refs == 1
+	h.mu.Unlock()
+	if last && us.online {
+		h.goOffline(s.user.ID)
+		us.online = false
+	}
+	h.release(us, s)
+}
+
+// release drops s's reference on its user's entry and forgets the entry with
+// the last one. The caller holds us.lifecycle.
+func (h *Hub) release(us *userSockets, s *socket) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(us.sockets, s)
+	delete(h.sockets, s)
+	us.refs--
+	if us.refs == 0 {
+		delete(h.users, s.user.ID)
+	}
+}
+
+func (h *Hub) goOnline(ctx context.Context, u *numeneon.User) error {
+	if err := h.cfg.Layer.Subscribe(ctx, u.ID); err != nil {
+		return fmt.Errorf("subscribe to user %d: %w", u.ID, err)
+	}
+	cameOnline, err := h.cfg.Presence.Connect(ctx, u.ID)
+	if err != nil {
+		if err2 := h.cfg.Layer.Unsubscribe(context.WithoutCancel(ctx), u.ID); err2 != nil {
+			h.log.Warn("unsubscribe after failed presence connect", "user_id", u.ID, "error", err2)
+		}
+		return fmt.Errorf("record presence of user %d: %w", u.ID, err)
+	}
+	if cameOnline {
+		h.publishPresence(ctx, u.ID, true)
+	}
+	return nil
+}
+
+func (h *Hub) goOffline(userID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), detachTimeout)
+	defer cancel()
+	if err := h.cfg.Layer.Unsubscribe(ctx, userID); err != nil {
+		h.log.Warn("unsubscribe user", "user_id", userID, "error", err)
+	}
+	wentOffline, err := h.cfg.Presence.Disconnect(ctx, userID)
+	if err != nil {
+		h.log.Warn("record presence offline", "user_id", userID, "error", err)
+		return
+	}
+	if wentOffline {
+		h.publishPresence(ctx, userID, false)
+	}
+}
+
+// presenceLost is the Presence.Listen callback: users whose sockets were on
+// a process that died are offline now, and their friends should hear it. It
+// runs the work on a goroutine of the hub, not on the presence's.
+func (h *Hub) presenceLost(userIDs []int64) {
+	if len(userIDs) == 0 || !h.enter() {
+		return
+	}
+	ids := append([]int64(nil), userIDs...)
+	go func() {
+		defer h.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), detachTimeout)
+		defer cancel()
+		for _, id := range ids {
+			h.publishPresence(ctx, id, false)
+		}
+	}()
+}
+
+// publishPresence tells every friend of userID whether the user is online.
+// Presence events are not stored (id 0): a missed one is corrected by the
+// next. Failures are logged, never returned: they must not stop a socket.
+func (h *Hub) publishPresence(ctx context.Context, userID int64, online bool) {
+	friends, err := h.cfg.Store.FriendIDs(ctx, userID)
+	if err != nil {
+		h.log.Warn("list friends for presence", "user_id", userID, "error", err)
+		return
+	}
+	if len(friends) == 0 {
+		return
+	}
+	data, _ := json.Marshal(struct {
+		UserID int64 `json:"user_id"`
+		Online bool  `json:"online"`
+	}{userID, online})
+	frame := numeneon.EventFrame(numeneon.EventPresence, data, 0)
+	envs := make([]numeneon.Envelope, len(friends))
+	for i, id := range friends {
+		envs[i] = numeneon.Envelope{UserID: id, Frame: frame}
+	}
+	if err := h.cfg.Layer.Publish(ctx, envs...); err != nil {
+		h.log.Warn("publish presence", "user_id", userID, "error", err)
+	}
+}

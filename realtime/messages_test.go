@@ -1,0 +1,240 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/numeneon/numeneon/realtime"
+)
+
+func TestClientMessagesGetAnswersAndSocketStaysUp(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	c := e.dial(t, alice, "")
+
+	tests := []struct {
+		name   string
+		binary bool
+		msg    string
+		want   string // exact frame, or an error type when wantError
+		isErr  bool
+	}{
+		{name: "ping", msg: `{"type":"ping"}`, want: `{"type":"pong"}`},
+		{name: "invalid JSON", msg: `{"type":"ping"`, want: `{"type":"error","message":"Invalid JSON"}`},
+		{name: "garbage", msg: "\x00\xffnot json at all", want: `{"type":"error","message":"Invalid JSON"}`},
+		{name: "array", msg: `[1,2,3]`, isErr: true},
+		{name: "type not a string", msg: `{"type":5}`, isErr: true},
+		{name: "missing type", msg: `{}`, isErr: true},
+		{name: "unknown type", msg: `{"type":"launch_missiles"}`, isErr: true},
+		{name: "typing to a string", msg: `{"type":"typing","to":"2"}`, isErr: true},
+		{name: "typing to a fraction", msg: `{"type":"typing","to":2.5}`, isErr: true},
+		{name: "typing without to", msg: `{"type":"typing"}`, isErr: true},
+		{name: "resume with a string", msg: `{"type":"resume","since":"1"}`, isErr: true},
+		{name: "resume negative", msg: `{"type":"resume","since":-1}`, isErr: true},
+		{name: "SQL in type", msg: `{"type":"'; DROP TABLE users; --"}`, isErr: true},
+		{name: "binary frame", binary: true, msg: "\x01\x02", isErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			typ := websocket.MessageText
+			if tt.binary {
+				typ = websocket.MessageBinary
+			}
+			if err := c.conn.Write(ctx, typ, []byte(tt.msg)); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			got := c.read()
+			if tt.isErr {
+				if got.Type != "error" || got.Message == "" {
+					t.Errorf("got %s, want {\"type\":\"error\",\"message\":...}", got.raw)
+				}
+			} else if string(got.raw) != tt.want {
+				t.Errorf("got %s, want %s", got.raw, tt.want)
+			}
+			// The socket still answers.
+			c.send(`{"type":"ping"}`)
+			if got := c.read(); string(got.raw) != `{"type":"pong"}` {
+				t.Errorf("after %s: got %s, want a pong", tt.name, got.raw)
+			}
+		})
+	}
+}
+
+func TestOversizedFrameClosesWith1009(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	c := e.dial(t, alice, "")
+
+	big := `{"type":"ping","pad":"` + strings.Repeat("a", 70<<10) + `"}`
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.conn.Write(ctx, websocket.MessageText, []byte(big)) // the server may close mid-frame
+	c.expectClose(websocket.StatusMessageTooBig)
+
+	// The server is fine and the user can reconnect.
+	waitFor(t, "the closed socket to be released", func() bool { return e.hub.Sockets() == 0 })
+	c2 := e.dial(t, alice, "")
+	c2.send(`{"type":"ping"}`)
+	if got := c2.read(); string(got.raw) != `{"type":"pong"}` {
+		t.Errorf("got %s, want a pong", got.raw)
+	}
+}
+
+func TestTypingReachesFriendsOnly(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	bob := e.createUser(t, "bob")
+	carol := e.createUser(t, "carol")
+	e.befriend(t, alice, bob)
+	a := e.dial(t, alice, "")
+	b := e.dial(t, bob, "")
+	cc := e.dial(t, carol, "")
+
+	a.send(fmt.Sprintf(`{"type":"typing","to":%d}`, bob.ID))
+	want := fmt.Sprintf(`{"type":"typing","data":{"user":{"id":%d,"username":"alice"}}}`, alice.ID)
+	if got := b.read(); string(got.raw) != want {
+		t.Errorf("bob got %s, want %s", got.raw, want)
+	}
+
+	a.send(fmt.Sprintf(`{"type":"typing","to":%d}`, carol.ID))
+	if got := a.readSkipping("presence"); got.Type != "error" {
+		t.Errorf("alice got %s, want an error for a non-friend", got.raw)
+	}
+	a.send(fmt.Sprintf(`{"type":"typing","to":%d}`, alice.ID))
+	if got := a.read(); got.Type != "error" {
+		t.Errorf("alice got %s, want an error for herself", got.raw)
+	}
+	// Carol's next frame is her own event: no typing event reached her.
+	n := e.notify(t, carol, `{}`)
+	if got := cc.read(); string(got.raw) != string(n.Envelope().Frame) {
+		t.Errorf("carol got %s, want her own event %s", got.raw, n.Envelope().Frame)
+	}
+}
+
+func TestServerPingsAndDropsSilentPeers(t *testing.T) {
+	e := newEnv(t, func(c *realtime.Config) {
+		c.PingInterval = 30 * time.Millisecond
+		c.WriteTimeout = 300 * time.Millisecond
+	})
+	alice := e.createUser(t, "alice")
+
+	// A reading client answers pings and stays connected across several.
+	var pings atomic.Int32
+	enough := make(chan struct{})
+	c := e.dialRaw(t, "token=tok-alice", &websocket.DialOptions{
+		OnPingReceived: func(ctx context.Context, payload []byte) bool {
+			if pings.Add(1) == 3 {
+				close(enough)
+			}
+			return true
+		},
+	})
+	c.expectEstablished(alice)
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := c.tryRead(30 * time.Second) // keeps reading so pongs go out
+		readErr <- err
+	}()
+	select {
+	case <-enough:
+	case err := <-readErr:
+		t.Fatalf("reading client dropped: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no server pings")
+	}
+	if n := e.hub.Sockets(); n != 1 {
+		t.Fatalf("Sockets() = %d with a responsive client, want 1", n)
+	}
+
+	// A client that never reads never answers a ping and is dropped.
+	silent := e.dialRaw(t, "token=tok-alice", nil)
+	silent.expectEstablished(alice) // counted from now on; it reads nothing more
+	waitFor(t, "the silent peer to be dropped", func() bool { return e.hub.Sockets() == 1 })
+	silent.conn.CloseNow()
+	c.conn.CloseNow()
+	<-readErr
+}
+
+func TestPresenceEventsOnFirstOpenAndLastClose(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	bob := e.createUser(t, "bob")
+	stranger := e.createUser(t, "stranger")
+	e.befriend(t, alice, bob)
+	b := e.dial(t, bob, "")
+	s := e.dial(t, stranger, "")
+
+	presence := func(online bool) string {
+		return fmt.Sprintf(`{"type":"presence","data":{"user_id":%d,"online":%t}}`, alice.ID, online)
+	}
+	a1 := e.dial(t, alice, "")
+	if got := b.read(); string(got.raw) != presence(true) {
+		t.Fatalf("bob got %s, want %s", got.raw, presence(true))
+	}
+	// A second socket and closing one of two change nothing for bob.
+	a2 := e.dial(t, alice, "")
+	a1.conn.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, "alice's first socket to close", func() bool { return e.hub.Sockets() == 3 })
+	a2.conn.Close(websocket.StatusNormalClosure, "")
+	if got := b.read(); string(got.raw) != presence(false) {
+		t.Fatalf("bob got %s, want %s (and nothing in between)", got.raw, presence(false))
+	}
+	// The stranger heard nothing of alice.
+	n := e.notify(t, stranger, `{}`)
+	if got := s.read(); string(got.raw) != string(n.Envelope().Frame) {
+		t.Errorf("stranger got %s, want their own event", got.raw)
+	}
+}
+
+func TestPresenceLostOnOtherProcessTellsFriends(t *testing.T) {
+	p := &listeningPresence{}
+	e := newEnv(t, func(c *realtime.Config) {
+		p.Presence = c.Presence
+		c.Presence = p
+	})
+	alice := e.createUser(t, "alice")
+	bob := e.createUser(t, "bob")
+	e.befriend(t, alice, bob)
+	b := e.dial(t, bob, "")
+
+	p.lost([]int64{alice.ID})
+	want := fmt.Sprintf(`{"type":"presence","data":{"user_id":%d,"online":false}}`, alice.ID)
+	if got := b.read(); string(got.raw) != want {
+		t.Errorf("bob got %s, want %s", got.raw, want)
+	}
+}
+
+func TestMetricsCount(t *testing.T) {
+	reg := newRegistry()
+	e := newEnv(t, func(c *realtime.Config) { c.Registerer = reg })
+	alice := e.createUser(t, "alice")
+	c := e.dial(t, alice, "")
+	n := e.notify(t, alice, `{}`)
+	e.publish(t, n)
+	e.notify(t, alice, `{}`)
+	if diff := cmp.Diff(seq(1, 2), c.readIDs(2)); diff != "" {
+		t.Fatalf("ids (-want +got):\n%s", diff)
+	}
+	got := gather(t, reg)
+	for name, want := range map[string]float64{
+		"numeneon_ws_sockets_open":                   1,
+		"numeneon_ws_events_delivered_total":         2,
+		"numeneon_ws_events_duplicate_dropped_total": 1,
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %v, want %v", name, got[name], want)
+		}
+	}
+	raw, _ := json.Marshal(got)
+	t.Logf("metrics: %s", raw)
+}

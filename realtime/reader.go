@@ -1,0 +1,130 @@
+package realtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/coder/websocket"
+
+	"github.com/numeneon/numeneon"
+)
+
+var pongFrame = []byte(`{"type":"pong"}`)
+
+// tinyUser is the {id, username} shape the client reads in events.
+type tinyUser struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+// clientMessage is what a client may send. Fields are decoded by type, so a
+// field of the wrong JSON type is an error message, not a zero value.
+type clientMessage struct {
+	Type  string          `json:"type"`
+	To    json.RawMessage `json:"to"`
+	Since json.RawMessage `json:"since"`
+}
+
+// readLoop is the socket's reader. It returns when the connection closes,
+// whoever closed it; a frame over the read limit makes the library close the
+// connection with 1009. It reads with a context that never ends, because an
+// ended read context closes the connection without a close frame and the
+// writer must be able to send its code (1012, 4001, 4008).
+func (s *socket) readLoop() {
+	for {
+		typ, data, err := s.conn.Read(context.Background())
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				s.hub.log.Debug("socket closed by peer", "user_id", s.user.ID, "code", int(code))
+			} else {
+				s.hub.log.Debug("socket read ended", "user_id", s.user.ID, "error", err)
+			}
+			return
+		}
+		if typ != websocket.MessageText {
+			s.sendError("Binary frames are not supported.")
+			continue
+		}
+		s.handleMessage(data)
+	}
+}
+
+// handleMessage answers one text message. Nothing a client sends stops the
+// socket; every mistake gets {"type":"error","message":...}.
+func (s *socket) handleMessage(data []byte) {
+	if !json.Valid(data) {
+		s.sendError("Invalid JSON")
+		return
+	}
+	var msg clientMessage
+	if err := json.Unmarshal(data, &msg); err != nil {
+		s.sendError(`Invalid message: expected an object with a string "type".`)
+		return
+	}
+	switch msg.Type {
+	case "ping":
+		s.send(pongFrame)
+	case "typing":
+		s.handleTyping(msg.To)
+	case "resume":
+		since, ok := decodeID(msg.Since)
+		if !ok || since < 0 {
+			s.sendError(`resume needs "since": the last event id seen (an integer >= 0).`)
+			return
+		}
+		s.requestResume(since)
+	case "auth":
+		s.sendError("Already authenticated.")
+	case "":
+		s.sendError(`Missing message "type".`)
+	default:
+		s.sendError("Unknown message type.")
+	}
+}
+
+// handleTyping publishes a typing event to a friend. It is not stored: a
+// lost typing indicator is not worth a replay.
+func (s *socket) handleTyping(rawTo json.RawMessage) {
+	to, ok := decodeID(rawTo)
+	if !ok || to <= 0 {
+		s.sendError(`typing needs "to": a user id.`)
+		return
+	}
+	if to == s.user.ID {
+		s.sendError("You cannot send typing events to yourself.")
+		return
+	}
+	friends, err := s.hub.cfg.Store.AreFriends(s.ctx, s.user.ID, to)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.hub.log.Error("check friendship for typing", "user_id", s.user.ID, "to", to, "error", err)
+			s.sendError("Internal error.")
+		}
+		return
+	}
+	if !friends {
+		s.sendError("You can only send typing events to friends.")
+		return
+	}
+	data, _ := json.Marshal(map[string]tinyUser{"user": {s.user.ID, s.user.Username}})
+	env := numeneon.Envelope{UserID: to, Frame: numeneon.EventFrame(numeneon.EventTyping, data, 0)}
+	if err := s.hub.cfg.Layer.Publish(s.ctx, env); err != nil && s.ctx.Err() == nil {
+		s.hub.log.Warn("publish typing", "user_id", s.user.ID, "to", to, "error", err)
+		s.sendError("Could not deliver the typing event.")
+	}
+}
+
+// decodeID decodes a JSON integer; a missing field, null, a string, a
+// fraction or anything else is not one.
+func decodeID(raw json.RawMessage) (int64, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] < '0' && raw[0] != '-' || raw[0] > '9' {
+		return 0, false
+	}
+	var id int64
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return 0, false
+	}
+	return id, true
+}
