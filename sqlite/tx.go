@@ -20,6 +20,8 @@ type Tx struct {
 // halfway with SQLITE_BUSY when another process writes; inside this process
 // transactions queue for the one write connection. fn is never re-run: with
 // the write lock held from BEGIN there is no serialization failure to retry.
+// fn may call the Store's read methods (they use the read pool) but must not
+// call Update: the nested call would wait forever for the one write connection.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
