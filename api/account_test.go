@@ -110,7 +110,9 @@ func TestLoginUpgradesDjangoHash(t *testing.T) {
 	if err != nil {
 		t.Skipf("compatibility vectors unavailable: %v", err)
 	}
-	var vectors struct{ Passwords []struct{ Password, Hash string } }
+	var vectors struct {
+		Passwords []struct{ Password, Hash string }
+	}
 	mustUnmarshal(t, raw, &vectors)
 	hash := vectors.Passwords[0].Hash
 	if !strings.HasPrefix(hash, "pbkdf2_sha256$") || vectors.Passwords[0].Password != "test123" {

@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/sqlite"
+)
+
+func TestLoginRateLimit(t *testing.T) {
+	ts := newTestServer(t, api.Config{RateLimits: "login=3/h"})
+	body := object{"email": "nobody@example.com", "password": "whatever1"}
+	for i := range 3 {
+		if status, b := ts.do("POST", "/api/auth/login/", "", body); status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d = %d %s, want 401", i+1, status, b)
+		}
+	}
+	resp := ts.request("POST", "/api/auth/login/", "", body, nil)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("4th attempt = %d, want 429", resp.StatusCode)
+	}
+	secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || secs < 1 {
+		t.Errorf("Retry-After = %q, want a positive number of seconds", resp.Header.Get("Retry-After"))
+	}
+	// Other classes are counted apart.
+	ts.mustDo("POST", "/api/auth/signup/", "", object{"username": "fresh", "email": "fresh@example.com", "password": "longenough"}, http.StatusCreated, nil)
+}
+
+func TestMessageRateLimitIsPerUser(t *testing.T) {
+	ts := newTestServer(t, api.Config{RateLimits: "message=2/h,signup=0/m"})
+	alice, bob := ts.signup("alice"), ts.signup("bob")
+	send := func(from, to *user) int {
+		status, _ := ts.do("POST", "/api/messages/", from.Access, object{"receiver_id": to.ID, "content": "hi"})
+		return status
+	}
+	if a, b := send(alice, bob), send(alice, bob); a != 201 || b != 201 {
+		t.Fatalf("first two sends = %d, %d", a, b)
+	}
+	if got := send(alice, bob); got != http.StatusTooManyRequests {
+		t.Errorf("third send = %d, want 429", got)
+	}
+	if got := send(bob, alice); got != http.StatusCreated {
+		t.Errorf("bob, from the same address, = %d, want 201", got)
+	}
+}
+
+func TestAllowHandshake(t *testing.T) {
+	srv := mustNewServer(t, api.Config{RateLimits: "socket=2/m"})
+	r := httptest.NewRequest("GET", "/ws/notifications/", nil)
+	r.RemoteAddr = "203.0.113.7:5555"
+	other := httptest.NewRequest("GET", "/ws/notifications/", nil)
+	other.RemoteAddr = "203.0.113.8:5555"
+	for i := range 2 {
+		if ok, _ := srv.AllowHandshake(r); !ok {
+			t.Fatalf("handshake %d refused", i+1)
+		}
+	}
+	if ok, wait := srv.AllowHandshake(r); ok || wait <= 0 {
+		t.Errorf("3rd handshake = %v, wait %v; want refused with a wait", ok, wait)
+	}
+	if ok, _ := srv.AllowHandshake(other); !ok {
+		t.Error("another address was refused")
+	}
+	off := mustNewServer(t, api.Config{RateLimits: "off"})
+	for range 100 {
+		if ok, _ := off.AllowHandshake(r); !ok {
+			t.Fatal("RATE_LIMITS=off refused a handshake")
+		}
+	}
+}
+
+// mustNewServer builds a Server without serving it, for the methods other
+// packages call directly.
+func mustNewServer(t *testing.T, cfg api.Config) *api.Server {
+	t.Helper()
+	cfg.App = mustNewServerApp(t)
+	s, err := api.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func mustNewServerApp(t *testing.T) *app.Service {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return app.NewService(store, inmem.NewLayer(), auth.NewTokens(testSecret), nil)
+}
