@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	token, viaSubprotocol, present := tokenFromRequest(r)
+	token, present := tokenFromRequest(r)
 	var user *numeneon.User
 	var expiry time.Time
 	if present {
@@ -68,7 +69,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// CheckOrigin above is the one origin policy (the same list as CORS).
 		InsecureSkipVerify: true,
 	}
-	if viaSubprotocol {
+	if slices.Contains(offeredSubprotocols(r), subprotocolToken) {
+		// A browser fails the handshake unless the server picks one of the
+		// subprotocols it offered, wherever the token came from.
 		opts.Subprotocols = []string{subprotocolToken}
 	}
 	conn, err := websocket.Accept(w, r, opts)
@@ -168,26 +171,28 @@ func (h *Hub) authenticateFirstMessage(conn *websocket.Conn) (*numeneon.User, ti
 // tokenFromRequest finds the access token in ?token= or in the
 // Sec-WebSocket-Protocol header "access_token, <jwt>". present is true when
 // the client used either way, even with an empty token.
-func tokenFromRequest(r *http.Request) (token string, viaSubprotocol, present bool) {
-	q := r.URL.Query()
-	if q.Has("token") {
-		return q.Get("token"), false, true
+func tokenFromRequest(r *http.Request) (token string, present bool) {
+	if q := r.URL.Query(); q.Has("token") {
+		return q.Get("token"), true
 	}
+	offered := offeredSubprotocols(r)
+	if i := slices.Index(offered, subprotocolToken); i >= 0 {
+		if i+1 < len(offered) {
+			return offered[i+1], true
+		}
+		return "", true
+	}
+	return "", false
+}
+
+func offeredSubprotocols(r *http.Request) []string {
 	var offered []string
 	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
 		for _, p := range strings.Split(v, ",") {
 			offered = append(offered, strings.TrimSpace(p))
 		}
 	}
-	for i, p := range offered {
-		if p == subprotocolToken {
-			if i+1 < len(offered) {
-				return offered[i+1], true, true
-			}
-			return "", true, true
-		}
-	}
-	return "", false, false
+	return offered
 }
 
 func parseSince(r *http.Request) (since int64, ok bool, err error) {

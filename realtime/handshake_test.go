@@ -11,6 +11,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/realtime"
 )
 
@@ -217,4 +219,53 @@ func TestTokenExpiryClosesWith4001(t *testing.T) {
 	}
 	c.expectClose(realtime.CloseUnauthorized)
 	waitFor(t, "the socket to be released", func() bool { return e.hub.Sockets() == 0 })
+}
+
+// TestConnectWithJWT uses the server's real token check: a signed access
+// token connects, an expired one is refused before the upgrade.
+func TestConnectWithJWT(t *testing.T) {
+	tokens := auth.NewTokens([]byte("test-secret-key-for-realtime"))
+	var store numeneon.Store
+	e := newEnv(t, func(c *realtime.Config) {
+		store = c.Store
+		c.Authenticate = func(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
+			claims, err := tokens.Parse(token, auth.TokenAccess)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			u, err := store.FindUserByID(ctx, claims.UserID)
+			if err != nil {
+				return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
+			}
+			return u, claims.ExpiresAt, nil
+		}
+	})
+	alice := e.createUser(t, "alice")
+
+	access, err := tokens.IssueAccess(alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.dialRaw(t, "token="+access, nil)
+	c.expectEstablished(alice)
+
+	tokens.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	expired, err := tokens.IssueAccess(alice.ID)
+	tokens.Now = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.Dial(ctx, e.url("token="+expired), nil)
+	if err == nil {
+		conn.CloseNow()
+		t.Fatal("expired token accepted")
+	}
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("expired token: %v, want status 401", err)
+	}
+	if strings.Contains(e.logs.String(), expired) || strings.Contains(e.logs.String(), access) {
+		t.Error("a token appears in the logs")
+	}
 }

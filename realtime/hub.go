@@ -49,9 +49,10 @@ type Config struct {
 	Store    numeneon.Store
 	Layer    numeneon.Layer
 	Presence numeneon.Presence
-	// Authenticate turns an access token into the user and the token's
-	// expiry (zero: never expires). Its errors are *numeneon.Error:
-	// EUNAUTHORIZED answers 401, EFORBIDDEN 403.
+	// Authenticate (required) turns an access token into the user and the
+	// token's expiry (zero: never expires). Its errors are *numeneon.Error:
+	// EUNAUTHORIZED answers 401, EFORBIDDEN 403, anything else 500. It is
+	// called concurrently.
 	Authenticate func(ctx context.Context, token string) (*numeneon.User, time.Time, error)
 	// CheckOrigin reports whether the handshake's Origin is allowed; nil
 	// allows every origin. A refused origin gets 403 before the upgrade.
