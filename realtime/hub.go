@@ -134,12 +134,12 @@ func NewHub(cfg Config) *Hub {
 	h := &Hub{
 		cfg:          cfg,
 		log:          cfg.Logger.With("component", "realtime"),
-		metrics:      newMetrics(cfg.Registerer),
 		probeID:      -1 - rand.Int64N(1<<62),
 		users:        make(map[int64]*userSockets),
 		sockets:      make(map[*socket]struct{}),
 		probeWaiters: make(map[string]chan struct{}),
 	}
+	h.metrics = newMetrics(cfg.Registerer, h.log)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	cfg.Layer.Listen(h)
 	cfg.Presence.Listen(h.presenceLost)

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"errors"
+	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -18,12 +19,12 @@ type metrics struct {
 	rejected    *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 	counter := func(name, help string) prometheus.Counter {
-		return register(reg, prometheus.NewCounter(prometheus.CounterOpts{Namespace: "numeneon", Subsystem: "ws", Name: name, Help: help}))
+		return register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{Namespace: "numeneon", Subsystem: "ws", Name: name, Help: help}))
 	}
 	return &metrics{
-		socketsOpen: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		socketsOpen: register(reg, log, prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "numeneon", Subsystem: "ws", Name: "sockets_open", Help: "WebSocket connections open on this process.",
 		})),
 		delivered:  counter("events_delivered_total", "Live events written to sockets."),
@@ -31,7 +32,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		duplicates: counter("events_duplicate_dropped_total", "Live events dropped because the socket had already been sent their id."),
 		gapFills:   counter("gap_fills_total", "Live events whose id skipped ahead, so the socket filled the gap from the store first."),
 		overflows:  counter("queue_overflows_total", "Sockets closed with 4008 because their queue overflowed."),
-		rejected: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		rejected: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "numeneon", Subsystem: "ws", Name: "handshakes_rejected_total", Help: "WebSocket handshakes refused, by reason.",
 		}, []string{"reason"})),
 	}
@@ -39,8 +40,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // register registers c, or returns the collector already registered under
 // the same name (a second hub in the same process, as in tests), so hubs
-// never panic over metrics.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+// never panic over metrics. Any other conflict is logged and c counts
+// unregistered.
+func register[C prometheus.Collector](reg prometheus.Registerer, log *slog.Logger, c C) C {
 	if reg == nil {
 		return c
 	}
@@ -51,6 +53,7 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 				return existing
 			}
 		}
+		log.Warn("register hub metric", "error", err)
 	}
 	return c
 }
