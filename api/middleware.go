@@ -63,7 +63,10 @@ func (s *Server) logRequest(r *http.Request, rec *statusRecorder, route string, 
 	if status == 0 {
 		status = http.StatusOK
 	}
-	s.metrics.observe(r.Method, route, status, elapsed)
+	if status != http.StatusSwitchingProtocols {
+		// A socket's "duration" is its lifetime, not a latency.
+		s.metrics.observe(r.Method, route, status, elapsed)
+	}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelWarn
