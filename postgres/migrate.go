@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -35,7 +37,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create migration lock: %w", err)
 	}
-	db := openMigrationDB(s.cfg)
+	// Migrations get a pool of their own, closed on return, rather than
+	// the store's: a connection whose unlock failed must not go back to
+	// the store's pool still holding the advisory lock, and a process
+	// waiting for the lock must not take one of the store's connections.
+	cfg := s.cfg.Copy()
+	cfg.MaxConns = 2
+	cfg.MinConns, cfg.MinIdleConns = 0, 0
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("create migration pool: %w", err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithSessionLocker(locker),

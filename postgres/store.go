@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/numeneon/numeneon"
 )
 
@@ -25,57 +26,65 @@ const defaultListLimit = 100
 
 // Store is a numeneon.Store backed by a pool of PostgreSQL connections.
 type Store struct {
-	pool *connPool
-	cfg  *pgx.ConnConfig
+	pool *pgxpool.Pool
+	// cfg is the pool's configuration, kept for Migrate's own connections.
+	cfg *pgxpool.Config
 }
 
 var _ numeneon.Store = (*Store)(nil)
 
 // Open connects to the PostgreSQL database at databaseURL (postgres:// or
 // postgresql://) and checks that it answers. The pool holds at most
-// 4 connections per CPU (at least 4) unless the URL sets pool_max_conns.
+// 4 connections per CPU (at least 4) unless the URL sets pool_max_conns; the
+// other pool_* parameters of pgxpool.ParseConfig apply too.
 // Open does not change the schema; call Migrate for that.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, numeneon.Errorf(numeneon.EINVALID, "database URL must start with postgres:// or postgresql://")
 	}
-	// Commits wait on the WAL flush, not on the CPU: a few more connections
-	// than cores let PostgreSQL flush several commits at once, while staying
-	// far below max_connections when several workers share one server.
-	maxConns := max(4, 4*runtime.NumCPU())
 	q := u.Query()
-	if v := q.Get("pool_max_conns"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, numeneon.Errorf(numeneon.EINVALID, "pool_max_conns must be a positive integer, not %q", v)
-		}
-		maxConns = n
-	}
-	// Parameters named pool_* configure this pool; PostgreSQL would reject
-	// them as unknown settings.
-	for name := range q {
-		if strings.HasPrefix(name, "pool_") {
-			q.Del(name)
+	if q.Has("pool_max_conns") {
+		// Checked here for a message naming the parameter; pgxpool's
+		// quotes the whole URL.
+		if n, err := strconv.Atoi(q.Get("pool_max_conns")); err != nil || n < 1 {
+			return nil, numeneon.Errorf(numeneon.EINVALID, "pool_max_conns must be a positive integer, not %q", q.Get("pool_max_conns"))
 		}
 	}
-	u.RawQuery = q.Encode()
-	cfg, err := pgx.ParseConfig(u.String())
+	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// The parse error may quote the URL, password included.
 		return nil, numeneon.Errorf(numeneon.EINVALID, "database URL %s cannot be parsed", u.Redacted())
 	}
-	s := &Store{pool: newConnPool(cfg, maxConns), cfg: cfg}
-	if err := s.pool.ping(ctx); err != nil {
-		s.pool.close()
+	if !q.Has("pool_max_conns") {
+		// Commits wait on the WAL flush, not on the CPU: a few more
+		// connections than cores let PostgreSQL flush several commits at
+		// once, while staying far below max_connections when several
+		// workers share one server. pgxpool's default is one per core.
+		cfg.MaxConns = int32(max(4, 4*runtime.NumCPU()))
+	}
+	// pgxpool consumes the pool_* parameters it knows; PostgreSQL would
+	// reject any other as an unknown setting, so they are ignored here.
+	for name := range cfg.ConnConfig.RuntimeParams {
+		if strings.HasPrefix(name, "pool_") {
+			delete(cfg.ConnConfig.RuntimeParams, name)
+		}
+	}
+	cfg.AfterConnect = prepareConn
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create postgres pool for %s: %w", u.Redacted(), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
 		return nil, fmt.Errorf("connect to postgres at %s: %w", u.Redacted(), err)
 	}
-	return s, nil
+	return &Store{pool: pool, cfg: cfg}, nil
 }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.ping(ctx); err != nil {
+	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", err)
 	}
 	return nil
@@ -84,12 +93,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the connections once the running calls have returned them.
 // Closing twice is harmless.
 func (s *Store) Close() error {
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
 
 // prepareConn readies a new connection for this package's queries.
-func prepareConn(conn *pgx.Conn) {
+func prepareConn(_ context.Context, conn *pgx.Conn) error {
 	// Return every timestamp in UTC whatever the server's or the process's
 	// time zone, so both stores agree and tests compare instants plainly.
 	conn.TypeMap().RegisterType(&pgtype.Type{
@@ -97,6 +106,7 @@ func prepareConn(conn *pgx.Conn) {
 		OID:   pgtype.TimestamptzOID,
 		Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
 	})
+	return nil
 }
 
 // listLimit returns the limit to apply for a requested one.

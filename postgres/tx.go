@@ -52,19 +52,22 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx nume
 
 // runTx runs fn once in a transaction, committing when it returns nil.
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) (err error) {
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquire connection: %w", err)
 	}
-	defer s.pool.release(conn)
+	// Deferred before the rollback below, so it runs after it: pgxpool
+	// destroys a connection released inside a transaction.
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			// Rollback must run even if ctx is done, or the connection
-			// goes back to the pool with an open transaction.
+			// Rollback must run even if ctx is done, or the pool has to
+			// destroy the connection, still inside the transaction, and
+			// open a new one.
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
