@@ -68,6 +68,11 @@ type Store interface {
 	// ListNotifications returns the user's stored notifications with id >
 	// since, ascending by id, at most limit of them.
 	ListNotifications(ctx context.Context, userID int64, since int64, limit int) ([]*Notification, error)
+	// LastNotificationID returns the id of the user's newest committed
+	// notification (0 when none), or ENOTFOUND for an unknown user. A socket
+	// opened without a resume point starts from it, so that it can notice
+	// gaps and duplicates from its first live event on.
+	LastNotificationID(ctx context.Context, userID int64) (int64, error)
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -17,7 +17,6 @@ const conversationLimit = 200
 const (
 	msgReceiverNotFound = "Receiver not found"
 	msgMessageSelf      = "You cannot send a message to yourself."
-	msgStoryNotFound    = "Story not found"
 )
 
 // storyIDRe accepts a UUID with or without dashes, the forms Django accepts
@@ -52,11 +51,10 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 	if receiverID == me.ID {
 		return nil, numeneon.Errorf(numeneon.EINVALID, msgMessageSelf)
 	}
-	if storyID != nil {
-		// Stories do not exist yet, so no id can name one; the stories
-		// feature replaces this with a lookup of a story the caller can see.
-		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgStoryNotFound)
-	}
+	// Stories do not exist yet: a well-formed reply_to_story is accepted and
+	// stored as null, as API.md allows. The stories feature replaces this
+	// with a lookup of a story the caller can see.
+	storyID = nil
 	receiver, err := s.store.FindUserByID(ctx, receiverID)
 	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND || (err == nil && !receiver.IsActive) {
 		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
@@ -86,7 +84,7 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 // writer batches, so it must not do anything but write m and its event.
 func (s *Service) commitMessage(ctx context.Context, m *numeneon.Message) (*numeneon.Notification, error) {
 	var n *numeneon.Notification
-	err := s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+	err := s.messages.Update(ctx, m.ReceiverID, func(ctx context.Context, tx numeneon.Tx) error {
 		n = nil // Update may run this again
 		if err := tx.CreateMessage(ctx, m); numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
 			return numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/groupcommit"
 )
 
 // publishTimeout bounds how long a request waits for the broker after its
@@ -22,6 +23,28 @@ type Service struct {
 	layer  numeneon.Layer
 	tokens *auth.Tokens
 	logger *slog.Logger
+	// messages commits the message write path: one transaction per message
+	// by default, shared transactions with group commit (UseGroupCommit).
+	messages keyedWriter
+}
+
+// keyedWriter runs a write in a transaction; key names the user whose
+// per-user counter the write takes. groupcommit.Committer is one.
+type keyedWriter interface {
+	Update(ctx context.Context, key int64, fn func(ctx context.Context, tx numeneon.Tx) error) error
+}
+
+// storeWriter gives every write a transaction of its own.
+type storeWriter struct{ store numeneon.Store }
+
+func (w storeWriter) Update(ctx context.Context, _ int64, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	return w.store.Update(ctx, fn)
+}
+
+// UseGroupCommit sends the message write path through w, which commits
+// concurrent messages together. Call it before serving.
+func (s *Service) UseGroupCommit(w *groupcommit.Committer) {
+	s.messages = w
 }
 
 // NewService returns a Service over store and layer, minting and verifying
@@ -30,7 +53,7 @@ func NewService(store numeneon.Store, layer numeneon.Layer, tokens *auth.Tokens,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, layer: layer, tokens: tokens, logger: logger}
+	return &Service{store: store, layer: layer, tokens: tokens, logger: logger, messages: storeWriter{store}}
 }
 
 // actor returns the acting user of ctx, or EUNAUTHORIZED for an anonymous

@@ -36,6 +36,16 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, since int64
 	return notes, nil
 }
 
+// LastNotificationID implements numeneon.Store.
+func (s *Store) LastNotificationID(ctx context.Context, userID int64) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT last_notification_id FROM users WHERE id = $1`, userID).Scan(&id)
+	if err != nil {
+		return 0, mapError(err, fmt.Sprintf("read last notification id of user %d", userID))
+	}
+	return id, nil
+}
+
 // CreateNotification takes the user's next id from users.last_notification_id
 // and stores n under it, in one statement. The UPDATE holds the user's row
 // lock until commit, so a concurrent writer for the same user waits and gets

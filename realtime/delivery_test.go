@@ -163,7 +163,7 @@ func TestLayerReconnectCatchesUpFromStore(t *testing.T) {
 	alice := e.createUser(t, "alice")
 	bob := e.createUser(t, "bob")
 	withSince := e.dial(t, alice, "since=0")
-	noPosition := e.dial(t, bob, "")
+	noSince := e.dial(t, bob, "")
 
 	// Events stored while the broker was away never came through the layer.
 	e.storeEvent(t, alice, `{}`)
@@ -174,11 +174,32 @@ func TestLayerReconnectCatchesUpFromStore(t *testing.T) {
 	if diff := cmp.Diff(seq(1, 2), withSince.readIDs(2)); diff != "" {
 		t.Errorf("ids after reconnect (-want +got):\n%s", diff)
 	}
-	// A socket without a known position has nothing to catch up from: its
-	// next frame is the next live event.
+	// A socket opened without since starts at the newest event stored when
+	// it opened (none for bob), so it catches up too, then goes on live.
+	if got := firstEventID(noSince); got != 1 {
+		t.Errorf("bob's first event id = %d, want 1 (caught up after the reconnect)", got)
+	}
 	n := e.notify(t, bob, `{}`)
-	if got := firstEventID(noPosition); got != n.ID {
-		t.Errorf("bob's first event id = %d, want %d (the live one)", got, n.ID)
+	if got := firstEventID(noSince); got != n.ID {
+		t.Errorf("bob's next event id = %d, want %d (the live one)", got, n.ID)
+	}
+}
+
+// TestSocketWithoutSinceOrdersOvertakingEvents: a socket opened without
+// since starts at the newest stored event, so when a later event overtakes
+// an earlier one on the layer (two commits published at once), the earlier
+// one is filled in from the store instead of being dropped as a duplicate.
+func TestSocketWithoutSinceOrdersOvertakingEvents(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	e.notify(t, alice, `{}`) // id 1, before the socket opens
+	c := e.dial(t, alice, "")
+	// ids 2 and 3 are stored; only 3 comes through the layer.
+	e.storeEvent(t, alice, `{}`)
+	third := e.storeEvent(t, alice, `{}`)
+	e.publish(t, third)
+	if diff := cmp.Diff(seq(2, 3), c.readIDs(3)); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
 	}
 }
 

@@ -80,6 +80,20 @@ func (h *Hub) serveSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Ti
 		conn.Close(code, "try again later")
 		return
 	}
+	if !hasSince {
+		// Without a resume point the socket starts at the newest stored
+		// event, read after subscribing: from then on every live event is
+		// checked for gaps and duplicates, so one that overtakes another
+		// (two commits published at once) cannot hide the other.
+		last, err := h.cfg.Store.LastNotificationID(s.ctx, u.ID)
+		if err != nil {
+			h.detach(s)
+			h.log.Error("read last notification id", "user_id", u.ID, "error", err)
+			conn.Close(websocket.StatusTryAgainLater, "try again later")
+			return
+		}
+		s.requestResume(last)
+	}
 	h.open.Add(1)
 	h.metrics.socketsOpen.Inc()
 	h.log.Debug("socket opened", "user_id", u.ID)

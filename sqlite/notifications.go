@@ -32,6 +32,16 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, since int64
 	return out, nil
 }
 
+// LastNotificationID implements numeneon.Store.
+func (s *Store) LastNotificationID(ctx context.Context, userID int64) (int64, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, `SELECT last_notification_id FROM users WHERE id = ?`, userID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("read last notification id of user %d: %w", userID, dbError(err))
+	}
+	return id, nil
+}
+
 // CreateNotification implements numeneon.Tx. The counter update takes
 // SQLite's write lock, which this transaction already holds from BEGIN
 // IMMEDIATE: ids of a user are handed out one transaction at a time.

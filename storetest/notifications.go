@@ -44,6 +44,17 @@ func testNotifications(t *testing.T, open Opener) {
 			got = append(got, n.ID)
 		}
 		diff(t, "ids in creation order", []int64{1, 2, 1, 3, 2}, got)
+		for _, c := range []struct {
+			user *numeneon.User
+			want int64
+		}{{alice, 3}, {bob, 2}} {
+			last, err := s.LastNotificationID(context.Background(), c.user.ID)
+			if err != nil || last != c.want {
+				t.Errorf("LastNotificationID(%s) = %d, %v; want %d", c.user.Username, last, err, c.want)
+			}
+		}
+		_, err := s.LastNotificationID(context.Background(), 999999)
+		wantCode(t, err, numeneon.ENOTFOUND, "LastNotificationID of an unknown user")
 
 		// Several notifications in one transaction take consecutive ids.
 		update(t, s, func(ctx context.Context, tx numeneon.Tx) error {

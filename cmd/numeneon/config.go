@@ -28,6 +28,7 @@ type Config struct {
 	LogFormat      string // LOG_FORMAT: text | json
 	Workers        int    // WEB_CONCURRENCY, 1
 	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
+	ClientIPHeader string // CLIENT_IP_HEADER: header of a trusted proxy carrying the client address
 
 	secretGenerated bool
 }
@@ -74,6 +75,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		c.Workers = n
 	}
 	c.RateLimits = getenv("RATE_LIMITS")
+	c.ClientIPHeader = getenv("CLIENT_IP_HEADER")
 	return nil
 }
 
@@ -95,6 +97,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "worker processes sharing the port (WEB_CONCURRENCY)")
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
 	return fs
 }
 
@@ -252,6 +255,9 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "WEB_CONCURRENCY  %d\n", c.Workers)
 	fmt.Fprintf(w, "LOG_FORMAT       %s\n", c.LogFormat)
 	fmt.Fprintf(w, "RATE_LIMITS      %s\n", rl)
+	if c.ClientIPHeader != "" {
+		fmt.Fprintf(w, "CLIENT_IP_HEADER %s\n", c.ClientIPHeader)
+	}
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

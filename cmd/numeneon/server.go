@@ -14,6 +14,7 @@ import (
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/groupcommit"
 	"github.com/numeneon/numeneon/inmem"
 	"github.com/numeneon/numeneon/realtime"
 	"github.com/numeneon/numeneon/redis"
@@ -31,6 +32,7 @@ type Server struct {
 	ReusePort bool
 
 	store    numeneon.Store
+	writes   *groupcommit.Committer
 	layer    numeneon.Layer
 	presence numeneon.Presence
 	hub      *realtime.Hub
@@ -71,6 +73,14 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 
 	tokens := auth.NewTokens([]byte(cfg.SecretKey))
 	svc := app.NewService(s.store, s.layer, tokens, s.Logger)
+	// Concurrent messages share transactions. SQLite has one writer, so one
+	// lane; PostgreSQL overlaps a few transactions' round trips.
+	lanes := 1
+	if kind, _ := cfg.databaseKind(); kind == "postgres" {
+		lanes = 4
+	}
+	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
+	svc.UseGroupCommit(s.writes)
 	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
@@ -88,6 +98,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		AllowedOrigins: cfg.AllowedOrigins,
 		Production:     cfg.Production(),
 		RateLimits:     cfg.RateLimits,
+		ClientIPHeader: cfg.ClientIPHeader,
 		Socket:         s.hub,
 		Ready:          s.ready,
 		Registerer:     reg,
@@ -148,6 +159,9 @@ func (s *Server) Close() error {
 		cancel()
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.writes != nil {
+		s.writes.Close() // after the HTTP server: no request is left to queue a write
 	}
 	if s.presence != nil {
 		if err := s.presence.Close(); err != nil {
