@@ -11,9 +11,9 @@
 // and drops those it already sent; afterwards a live event whose id skips
 // ahead (pub/sub lost one) makes the socket fill the gap from the store
 // first, and a reconnect of the channel layer makes every socket with a
-// known position catch up. A socket that connected without since has no known
-// position until its first stored event arrives, so nothing before that is
-// replayed. Events that are not stored (typing, presence; id 0) are best
+// known position catch up. A socket that connected without since starts at
+// the user's newest stored event at the time it opened: older events are not
+// replayed, and every later one is delivered with the same guarantees. Events that are not stored (typing, presence; id 0) are best
 // effort.
 //
 // Close codes the server uses, besides the standard ones (1009 for a frame
