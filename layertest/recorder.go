@@ -75,6 +75,13 @@ func (r *Recorder) Envelopes(userID int64) []numeneon.Envelope {
 	return append([]numeneon.Envelope(nil), r.byUser[userID]...)
 }
 
+// Count returns how many envelopes arrived for userID.
+func (r *Recorder) Count(userID int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byUser[userID])
+}
+
 // Total returns how many envelopes arrived, for all users.
 func (r *Recorder) Total() int {
 	r.mu.Lock()
@@ -92,19 +99,18 @@ func (r *Recorder) Reconnects() int {
 // Overlapped reports whether two handler calls ever ran at the same time.
 func (r *Recorder) Overlapped() bool { return r.overlapped.Load() }
 
-// WaitFor waits until cond (called with the recorder locked, so it must only
-// read) holds, and fails the test with what describes the wait if it does not
-// hold within a generous deadline.
+// WaitFor waits until cond holds, and fails the test with what describes the
+// wait if it does not hold within a generous deadline. cond reads the
+// recorder through its methods; it is called again after every handler call.
 func (r *Recorder) WaitFor(tb testing.TB, what string, cond func(r *Recorder) bool) {
 	tb.Helper()
 	deadline := time.NewTimer(waitTimeout)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
-		ok := cond(r)
 		changed := r.changed
 		r.mu.Unlock()
-		if ok {
+		if cond(r) {
 			return
 		}
 		select {
@@ -121,7 +127,7 @@ func (r *Recorder) WaitFor(tb testing.TB, what string, cond func(r *Recorder) bo
 func (r *Recorder) WaitForEnvelope(tb testing.TB, userID int64, frame []byte) {
 	tb.Helper()
 	r.WaitFor(tb, "an envelope for user "+itoa(userID), func(r *Recorder) bool {
-		for _, env := range r.byUser[userID] {
+		for _, env := range r.Envelopes(userID) {
 			if bytes.Equal(env.Frame, frame) {
 				return true
 			}
@@ -134,6 +140,6 @@ func (r *Recorder) WaitForEnvelope(tb testing.TB, userID int64, frame []byte) {
 func (r *Recorder) WaitForCount(tb testing.TB, userID int64, n int) {
 	tb.Helper()
 	r.WaitFor(tb, itoa(int64(n))+" envelopes for user "+itoa(userID), func(r *Recorder) bool {
-		return len(r.byUser[userID]) >= n
+		return r.Count(userID) >= n
 	})
 }

@@ -189,7 +189,7 @@ func checkAllArrived(t *testing.T, rec *Recorder, users []int64, perUser int) {
 	}
 	rec.WaitFor(t, "every envelope", func(r *Recorder) bool {
 		for _, u := range users {
-			if len(r.byUser[u]) < perUser {
+			if r.Count(u) < perUser {
 				return false
 			}
 		}

@@ -1,0 +1,13 @@
+package redis
+
+// Abandon stops the heartbeat and drops the connection without removing the
+// node's entries, as a process killed with SIGKILL would.
+func (p *Presence) Abandon() {
+	p.closeOnce.Do(func() {
+		p.stop()
+		_ = p.client.Close()
+	})
+}
+
+// Node returns the node id.
+func (p *Presence) Node() string { return p.node }

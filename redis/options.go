@@ -1,0 +1,152 @@
+package redis
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/numeneon/numeneon"
+)
+
+// Options configure a Layer or a Presence. The zero value of every field but
+// URL is a documented default.
+type Options struct {
+	// URL of the server: redis://[user:password@]host:port/db, or rediss://
+	// for TLS (hosted Redis such as Upstash). Required.
+	URL string
+	// Prefix of every key and channel, so that several deployments (or
+	// tests) can share one server. Default "numeneon:".
+	Prefix string
+	// Logger receives connection losses and reconnects. Default slog.Default().
+	Logger *slog.Logger
+	// HeartbeatInterval is how often a Presence refreshes its node heartbeat
+	// (one command), and how long a Layer's subscriber connection may stay
+	// silent before the layer checks it with one PING. A node whose heartbeat
+	// is older than 3 intervals is declared dead. Idle cost of a process is
+	// at most two commands per interval. Default 60s.
+	HeartbeatInterval time.Duration
+	// TLSConfig overrides the TLS settings of a rediss:// URL, e.g. to trust
+	// a private CA. The server name defaults to the URL's host. Setting it
+	// with a redis:// URL is an error: it would silently not be used.
+	TLSConfig *tls.Config
+	// ResubscribeBatch is how many channels one SUBSCRIBE carries when a
+	// layer subscribes again after a reconnect. Default 1000.
+	ResubscribeBatch int
+	// MaxPublishBatch bounds the envelopes sent in one pipeline. Default 1024.
+	MaxPublishBatch int
+	// PublishTimeout bounds one pipeline of PUBLISH commands. Default 5s.
+	PublishTimeout time.Duration
+	// MaxReconnectDelay caps the backoff between attempts to reconnect the
+	// subscriber connection. Default 5s.
+	MaxReconnectDelay time.Duration
+}
+
+// DefaultPrefix is the key and channel prefix used when Options.Prefix is empty.
+const DefaultPrefix = "numeneon:"
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 60 * time.Second
+	}
+	if o.ResubscribeBatch <= 0 {
+		o.ResubscribeBatch = 1000
+	}
+	if o.MaxPublishBatch <= 0 {
+		o.MaxPublishBatch = 1024
+	}
+	if o.PublishTimeout <= 0 {
+		o.PublishTimeout = 5 * time.Second
+	}
+	if o.MaxReconnectDelay <= 0 {
+		o.MaxReconnectDelay = 5 * time.Second
+	}
+	return o
+}
+
+// clientOptions turns the URL into go-redis options tuned for a low command
+// count: RESP2 without HELLO, no CLIENT SETINFO and no maintenance
+// notifications on connect, so a connection costs no command beyond AUTH and
+// SELECT when the URL asks for them.
+func (o Options) clientOptions() (*goredis.Options, error) {
+	if o.URL == "" {
+		return nil, numeneon.Errorf(numeneon.EINVALID, "redis: URL is required")
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil, numeneon.Errorf(numeneon.EINVALID, "redis: cannot parse URL %q", redact(o.URL))
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, numeneon.Errorf(numeneon.EINVALID, "redis: URL scheme must be redis:// or rediss://, not %q", u.Scheme)
+	}
+	opt, err := goredis.ParseURL(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis URL %s: %w: %w", redact(o.URL),
+			numeneon.Errorf(numeneon.EINVALID, "redis: invalid URL"), err)
+	}
+	if o.TLSConfig != nil {
+		if opt.TLSConfig == nil {
+			return nil, numeneon.Errorf(numeneon.EINVALID, "redis: TLSConfig is set but the URL is redis://, use rediss://")
+		}
+		cfg := o.TLSConfig.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = opt.TLSConfig.ServerName
+		}
+		if cfg.MinVersion == 0 {
+			cfg.MinVersion = tls.VersionTLS12
+		}
+		opt.TLSConfig = cfg
+	}
+	opt.Protocol = 2
+	opt.DisableIdentity = true
+	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	return opt, nil
+}
+
+// redact hides the password of a Redis URL for logs and errors.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// unavailable marks err as the broker being unreachable, keeping the cause
+// in the chain for the log.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%s: %w: %w", op, numeneon.Errorf(numeneon.EUNAVAILABLE, "channel layer unavailable"), err)
+}
+
+// errClosed is returned by calls on a closed Layer or Presence.
+func errClosed(what string) error {
+	return numeneon.Errorf(numeneon.EUNAVAILABLE, "redis %s closed", what)
+}
+
+// cloneOptions returns a copy of o: go-redis writes its defaults into the
+// options it is given, and each client gets its own.
+func cloneOptions(o *goredis.Options) *goredis.Options {
+	c := *o
+	return &c
+}
+
+// publisherOptions are the options of the publishing client. It does not
+// retry: a pipeline retried after a partial write would deliver some
+// envelopes twice, while a failed one leaves them in the store, from where
+// the hub replays them.
+func publisherOptions(o *goredis.Options) *goredis.Options {
+	c := cloneOptions(o)
+	c.MaxRetries = -1
+	return c
+}
