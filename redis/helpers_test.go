@@ -1,12 +1,17 @@
 package redis_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"maps"
+	"net"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,8 +87,112 @@ func poll(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// commandMonitor counts the commands clients send to a server, seen through
+// MONITOR. Unlike INFO commandstats it leaves out the commands scripts run,
+// matching how hosted Redis plans count: one EVALSHA is one command.
+type commandMonitor struct {
+	mu     sync.Mutex
+	counts map[string]int64
+	lines  []string
+	conn   net.Conn
+	done   chan struct{}
+
+	ctl   net.Conn // sends the ECHO markers of Sync
+	syncs int64
+}
+
+// monitor starts counting the commands sent to the server at addr from now on.
+func monitor(t testing.TB, addr string) *commandMonitor {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	ctl, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	m := &commandMonitor{counts: make(map[string]int64), conn: conn, ctl: ctl, done: make(chan struct{})}
+	rd := bufio.NewReader(conn)
+	if _, err := conn.Write([]byte("MONITOR\r\n")); err != nil {
+		t.Fatalf("MONITOR: %v", err)
+	}
+	if line, err := rd.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
+		t.Fatalf("MONITOR: %q, %v", line, err)
+	}
+	go func() {
+		defer close(m.done)
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				return
+			}
+			// +1700000000.123456 [0 127.0.0.1:52345] "evalsha" "..." ...
+			_, rest, ok := strings.Cut(line, "] \"")
+			if !ok || strings.Contains(line, " lua] ") {
+				continue
+			}
+			name, _, _ := strings.Cut(rest, "\"")
+			m.mu.Lock()
+			m.counts[strings.ToLower(name)]++
+			m.lines = append(m.lines, strings.TrimSpace(line))
+			m.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = conn.Close()
+		_ = ctl.Close()
+		<-m.done
+	})
+	return m
+}
+
+// Sync waits until the monitor has seen every command the server executed
+// before this call: MONITOR streams them asynchronously, in execution order,
+// so once a marker sent now has arrived, everything before it has too.
+func (m *commandMonitor) Sync(t testing.TB) {
+	t.Helper()
+	if _, err := m.ctl.Write([]byte("ECHO sync\r\n")); err != nil {
+		t.Fatalf("ECHO: %v", err)
+	}
+	buf := make([]byte, 64)
+	if _, err := m.ctl.Read(buf); err != nil {
+		t.Fatalf("ECHO: %v", err)
+	}
+	m.syncs++
+	poll(t, "the monitor to catch up", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.counts["echo"] >= m.syncs
+	})
+}
+
+// Counts returns the commands seen so far, by name, without Sync's markers.
+func (m *commandMonitor) Counts() map[string]int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := maps.Clone(m.counts)
+	delete(c, "echo")
+	return c
+}
+
+// Lines returns the raw MONITOR lines seen so far, for failure messages.
+func (m *commandMonitor) Lines() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.lines)
+}
+
+func total(calls map[string]int64) int64 {
+	var n int64
+	for _, c := range calls {
+		n += c
+	}
+	return n
+}
+
 // commandCalls returns the calls per command from INFO commandstats, e.g.
-// "publish" → 12. The INFO call itself is counted by the server.
+// "subscribe" → 3. It counts the commands scripts run too.
 func commandCalls(t testing.TB, c *goredis.Client) map[string]int64 {
 	t.Helper()
 	info, err := c.Info(context.Background(), "commandstats").Result()
@@ -108,27 +217,4 @@ func commandCalls(t testing.TB, c *goredis.Client) map[string]int64 {
 		}
 	}
 	return calls
-}
-
-// callsSince returns the calls per command made between two snapshots,
-// leaving out the commands the test itself uses to measure.
-func callsSince(before, after map[string]int64) map[string]int64 {
-	diff := make(map[string]int64)
-	for name, n := range after {
-		if name == "info" || name == "config|resetstat" || name == "config" {
-			continue
-		}
-		if d := n - before[name]; d > 0 {
-			diff[name] = d
-		}
-	}
-	return diff
-}
-
-func total(calls map[string]int64) int64 {
-	var n int64
-	for _, c := range calls {
-		n += c
-	}
-	return n
 }
