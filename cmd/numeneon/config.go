@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,8 @@ type Config struct {
 	SecretKey      string // SECRET_KEY; generated and kept in DataDir outside production
 	AllowedOrigins []string
 	LogFormat      string // LOG_FORMAT: text | json
+	LogLevel       string // LOG_LEVEL: debug | info | warn | error (info logs every request)
+	PprofAddr      string // PPROF_ADDR: serve /debug/pprof/ on this (private) address; "" = off
 	Workers        int    // WEB_CONCURRENCY, 1
 	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
 	ClientIPHeader string // CLIENT_IP_HEADER: header of a trusted proxy carrying the client address
@@ -66,6 +69,11 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
 	}
+	c.LogLevel = getenv("LOG_LEVEL")
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	c.PprofAddr = getenv("PPROF_ADDR")
 	c.Workers = 1
 	if v := getenv("WEB_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -95,6 +103,8 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 		return nil
 	})
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info (one line per request), warn or error (LOG_LEVEL)")
+	fs.StringVar(&c.PprofAddr, "pprof", c.PprofAddr, "serve Go's /debug/pprof/ profiles on this private address, e.g. 127.0.0.1:6060 (PPROF_ADDR)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "worker processes sharing the port (WEB_CONCURRENCY)")
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
@@ -113,6 +123,12 @@ func (c *Config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PprofAddr != "" && c.Workers > 1 {
+		errs = append(errs, errors.New("PPROF_ADDR serves one process: use it with one worker (profile a worker by running it alone)"))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
@@ -254,11 +270,24 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "ALLOWED_ORIGINS  %s\n", origins)
 	fmt.Fprintf(w, "WEB_CONCURRENCY  %d\n", c.Workers)
 	fmt.Fprintf(w, "LOG_FORMAT       %s\n", c.LogFormat)
+	fmt.Fprintf(w, "LOG_LEVEL        %s\n", c.LogLevel)
+	if c.PprofAddr != "" {
+		fmt.Fprintf(w, "PPROF_ADDR       %s\n", c.PprofAddr)
+	}
 	fmt.Fprintf(w, "RATE_LIMITS      %s\n", rl)
 	if c.ClientIPHeader != "" {
 		fmt.Fprintf(w, "CLIENT_IP_HEADER %s\n", c.ClientIPHeader)
 	}
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
+}
+
+// parseLevel reads LOG_LEVEL.
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", s)
+	}
+	return l, nil
 }
 
 // maskURL hides the password of a URL.

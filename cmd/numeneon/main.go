@@ -79,7 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger := newLogger(cfg.LogFormat, stderr, getenv("NUMENEON_WORKER_ID"))
+	level, _ := parseLevel(cfg.LogLevel)
+	logger := newLogger(cfg.LogFormat, level, stderr, getenv("NUMENEON_WORKER_ID"))
 	switch name {
 	case "migrate":
 		return runMigrate(ctx, &cfg, logger)
@@ -98,6 +99,14 @@ func runServe(ctx context.Context, cfg *Config, logger *slog.Logger, worker bool
 	// Workers find the schema migrated by their supervisor.
 	if err := s.Open(ctx, !worker); err != nil {
 		return err
+	}
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, logger)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		defer stop()
 	}
 	signalReady()
 	var serveErr error
@@ -133,12 +142,13 @@ func runMigrate(ctx context.Context, cfg *Config, logger *slog.Logger) error {
 	return store.Close()
 }
 
-func newLogger(format string, w io.Writer, workerID string) *slog.Logger {
+func newLogger(format string, level slog.Level, w io.Writer, workerID string) *slog.Logger {
 	var h slog.Handler
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		h = slog.NewJSONHandler(w, nil)
+		h = slog.NewJSONHandler(w, opts)
 	} else {
-		h = slog.NewTextHandler(w, nil)
+		h = slog.NewTextHandler(w, opts)
 	}
 	l := slog.New(h)
 	if workerID != "" {
