@@ -47,6 +47,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 	}{
 		{"bad port", []string{"PORT=eighty"}, nil, "PORT"},
 		{"bad log format", []string{"LOG_FORMAT=xml"}, nil, "LOG_FORMAT"},
+		{"bad log level", []string{"LOG_LEVEL=loud"}, nil, "LOG_LEVEL"},
+		{"pprof with workers", []string{"PPROF_ADDR=127.0.0.1:0", "REDIS_URL=redis://127.0.0.1:1"}, []string{"--workers", "2", "--port", "1"}, "PPROF_ADDR"},
 		{"bad database scheme", []string{"DATABASE_URL=mysql://x/y"}, nil, "DATABASE_URL"},
 		{"bad redis scheme", []string{"REDIS_URL=http://x"}, nil, "REDIS_URL"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
