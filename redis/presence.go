@@ -68,7 +68,9 @@ func NewPresence(ctx context.Context, opts Options) (*Presence, error) {
 		done:   make(chan struct{}),
 	}
 	p.log = opts.Logger.With("component", "redis-presence", "node", p.node)
-	if _, err := p.beat(ctx); err != nil {
+	// The first beat only registers: users of dead nodes found now would
+	// have no listener yet. The beats that follow Listen claim them.
+	if _, err := p.beat(ctx, false); err != nil {
 		_ = p.client.Close()
 		return nil, unavailable(fmt.Sprintf("register presence node at %s", redact(opts.URL)), err)
 	}
@@ -127,6 +129,7 @@ func (p *Presence) run() {
 	defer close(p.done)
 	ticker := time.NewTicker(p.opts.HeartbeatInterval)
 	defer ticker.Stop()
+	var pending []int64 // offline users found before Listen
 	for {
 		select {
 		case <-p.quit:
@@ -134,7 +137,7 @@ func (p *Presence) run() {
 		case <-ticker.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), p.opts.HeartbeatInterval)
-		offline, err := p.beat(ctx)
+		offline, err := p.beat(ctx, true)
 		cancel()
 		if err != nil {
 			// Missing beats is survivable up to the TTL; say so loudly, as
@@ -145,19 +148,25 @@ func (p *Presence) run() {
 		p.mu.Lock()
 		fn := p.offline
 		p.mu.Unlock()
-		if len(offline) > 0 && fn != nil {
-			fn(offline)
+		pending = append(pending, offline...)
+		if len(pending) > 0 && fn != nil {
+			fn(pending)
+			pending = nil
 		}
 	}
 }
 
-// beat refreshes this node's heartbeat and returns the users of a dead node
-// left with no socket anywhere. If this node had itself been declared dead
+// beat refreshes this node's heartbeat and, if claim, returns the users of a
+// dead node left with no socket anywhere. If this node had itself been declared dead
 // (its heartbeat expired during a stall), it registers its users again; their
 // friends saw them go offline, and are not told they came back.
-func (p *Presence) beat(ctx context.Context) ([]int64, error) {
+func (p *Presence) beat(ctx context.Context, claim bool) ([]int64, error) {
+	claims := 0
+	if claim {
+		claims = 1
+	}
 	res, err := heartbeatScript.Run(ctx, p.client, nil,
-		p.opts.Prefix, p.node, p.ttl.Milliseconds()).Slice()
+		p.opts.Prefix, p.node, p.ttl.Milliseconds(), claims).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("run heartbeat: %w", err)
 	}

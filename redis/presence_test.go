@@ -16,7 +16,7 @@ import (
 // users that had no other socket, once.
 func TestPresenceReportsUsersOfADeadNode(t *testing.T) {
 	opts := testOptions(t, testsvc.RedisURL(t))
-	opts.HeartbeatInterval = 50 * time.Millisecond
+	opts.HeartbeatInterval = 100 * time.Millisecond
 	dying := mustNewPresence(t, opts)
 	survivor := mustNewPresence(t, opts)
 	reported := make(chan []int64, 10)
@@ -66,7 +66,7 @@ func TestPresenceReportsUsersOfADeadNode(t *testing.T) {
 func TestPresenceRestoresAfterBeingDeclaredDead(t *testing.T) {
 	url := testsvc.RedisURL(t)
 	opts := testOptions(t, url)
-	opts.HeartbeatInterval = 50 * time.Millisecond
+	opts.HeartbeatInterval = 100 * time.Millisecond
 	stalled := mustNewPresence(t, opts)
 	other := mustNewPresence(t, opts)
 	offline := make(chan []int64, 10)
@@ -90,5 +90,40 @@ func TestPresenceRestoresAfterBeingDeclaredDead(t *testing.T) {
 	})
 	if came, err := other.Connect(t.Context(), user); err != nil || came {
 		t.Errorf("Connect on the other node = %v, %v; want already online", came, err)
+	}
+}
+
+// TestPresenceSurvivesARedisRestart: a restarted Redis without persistence
+// has forgotten every node; each node's next heartbeat registers its users
+// again, so users stay online and nobody is reported offline.
+func TestPresenceSurvivesARedisRestart(t *testing.T) {
+	srv := testsvc.StartRedis(t)
+	opts := testOptions(t, srv.URL)
+	opts.HeartbeatInterval = 100 * time.Millisecond
+	a := mustNewPresence(t, opts)
+	b := mustNewPresence(t, opts)
+	offline := make(chan []int64, 10)
+	a.Listen(func(ids []int64) { offline <- ids })
+	b.Listen(func(ids []int64) { offline <- ids })
+	const user = 5
+	if _, err := a.Connect(t.Context(), user); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+
+	srv.Stop(t)
+	srv.Start(t)
+	admin := adminClient(t, srv.URL)
+	poll(t, "both nodes beating again and the user registered again", func() bool {
+		n, err := admin.Exists(t.Context(), opts.Prefix+"node:"+a.Node(), opts.Prefix+"node:"+b.Node()).Result()
+		member, _ := admin.SIsMember(t.Context(), opts.Prefix+"presence:5", a.Node()).Result()
+		return err == nil && n == 2 && member
+	})
+	if came, err := b.Connect(t.Context(), user); err != nil || came {
+		t.Errorf("Connect on the other node = %v, %v; want already online", came, err)
+	}
+	select {
+	case ids := <-offline:
+		t.Errorf("users reported offline across a Redis restart: %v", ids)
+	default:
 	}
 }

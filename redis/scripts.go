@@ -39,12 +39,12 @@ return 0
 // those left with no node. Claiming inside the script means two survivors
 // never both report the same users. One node per beat keeps each run short;
 // further dead nodes are claimed on the next beats.
-// ARGV: prefix, node, ttl in ms.
+// ARGV: prefix, node, ttl in ms, claims (1, or 0 to only beat).
 // Returns {revived, offline users}: revived is 1 when our own heartbeat had
 // expired (at start, or after a stall long enough for another node to claim
 // us), so the caller registers its users again.
 var heartbeatScript = goredis.NewScript(`
-local prefix, node, ttl = ARGV[1], ARGV[2], ARGV[3]
+local prefix, node, ttl, claims = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local revived = 0
 if not redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl, 'XX') then
   redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl)
@@ -52,6 +52,7 @@ if not redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl, 'XX') then
 end
 redis.call('SADD', prefix .. 'nodes', node)
 local offline = {}
+if claims == 0 then return {revived, offline} end
 for _, other in ipairs(redis.call('SMEMBERS', prefix .. 'nodes')) do
   if other ~= node and redis.call('EXISTS', prefix .. 'node:' .. other) == 0 then
     redis.call('SREM', prefix .. 'nodes', other)
