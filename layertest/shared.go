@@ -16,6 +16,7 @@ func RunShared(t *testing.T, newLayers Factory) {
 	t.Run("BothProcessesSubscribed", func(t *testing.T) { testBothProcessesSubscribed(t, newLayers) })
 	t.Run("UnsubscribeInOneProcess", func(t *testing.T) { testUnsubscribeInOneProcess(t, newLayers) })
 	t.Run("ConcurrentPublishersAcrossProcesses", func(t *testing.T) { testConcurrentAcrossProcesses(t, newLayers) })
+	t.Run("SubscribeAgainRightAway", func(t *testing.T) { testSubscribeAgainRightAway(t, newLayers) })
 	t.Run("ClosedProcessStopsReceiving", func(t *testing.T) { testClosedProcessStopsReceiving(t, newLayers) })
 }
 
@@ -130,5 +131,22 @@ func testClosedProcessStopsReceiving(t *testing.T, newLayers Factory) {
 	}
 	if err := procs[0].Publish(t.Context(), numeneon.Envelope{UserID: user, ID: 3, Frame: frameOf(user, 3)}); err == nil {
 		t.Errorf("Publish on a closed process returned no error")
+	}
+}
+
+// testSubscribeAgainRightAway is a socket closing and reopening at once (a
+// page reload): when Subscribe returns, the subscription is in place for
+// every publisher, however recently the user was unsubscribed.
+func testSubscribeAgainRightAway(t *testing.T, newLayers Factory) {
+	const rounds = 30
+	procs := openProcesses(t, newLayers, 2)
+	pub, sub := procs[0], procs[1]
+	user := newUsers(1)[0]
+	mustSubscribe(t, sub, user)
+	for i := 1; i <= rounds; i++ {
+		mustUnsubscribe(t, sub, user)
+		mustSubscribe(t, sub, user)
+		mustPublish(t, pub, numeneon.Envelope{UserID: user, ID: int64(i), Frame: frameOf(user, i)})
+		sub.rec.WaitForCount(t, user, i)
 	}
 }

@@ -48,6 +48,11 @@ type Layer struct {
 	handler  numeneon.LayerHandler
 	channels map[string]*channelState // what this process wants to receive
 	sub      *subscriberConn          // the live subscriber connection, nil while down
+	// acksDue counts, per channel, the SUBSCRIBE acknowledgments Redis still
+	// owes on the current connection. A channel unsubscribed and subscribed
+	// again quickly gets the acknowledgment of its first SUBSCRIBE first; the
+	// count tells which acknowledgment is the new state's own.
+	acksDue map[string]int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -57,6 +62,7 @@ type Layer struct {
 type channelState struct {
 	userID    int64
 	confirmed bool               // Redis acknowledged it on the current connection
+	acksToGo  int                // acknowledgments of this channel until ours
 	waiters   []*subscribeWaiter // Subscribe calls waiting for the acknowledgment
 }
 
@@ -84,6 +90,7 @@ func NewLayer(ctx context.Context, opts Options) (*Layer, error) {
 		pubQueue:  make(chan *publishRequest, 4*opts.MaxPublishBatch),
 		quit:      make(chan struct{}),
 		channels:  make(map[string]*channelState),
+		acksDue:   make(map[string]int),
 	}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	if err := l.pub.Ping(ctx).Err(); err != nil {
@@ -149,6 +156,9 @@ func (l *Layer) Subscribe(ctx context.Context, userIDs ...int64) error {
 	}
 	waiting := w.pending > 0
 	sub := l.sub
+	if sub != nil {
+		l.expectAcks(toSend)
+	}
 	l.mu.Unlock()
 	var sendErr error
 	if sub != nil && len(toSend) > 0 {
@@ -211,6 +221,17 @@ func (l *Layer) Unsubscribe(ctx context.Context, userIDs ...int64) error {
 		l.log.Debug("unsubscribe not sent; the connection will be replaced", "err", err)
 	}
 	return nil
+}
+
+// expectAcks records that a SUBSCRIBE of channels is about to be sent on the
+// current connection. Called with sendMu and mu held.
+func (l *Layer) expectAcks(channels []string) {
+	for _, ch := range channels {
+		l.acksDue[ch]++
+		if st := l.channels[ch]; st != nil {
+			st.acksToGo = l.acksDue[ch]
+		}
+	}
 }
 
 // confirm marks a channel acknowledged by Redis and releases the Subscribe

@@ -168,8 +168,16 @@ func (l *Layer) deliver(m *goredis.Message) {
 // confirm records Redis's acknowledgment of a SUBSCRIBE.
 func (l *Layer) confirm(channel string) {
 	l.mu.Lock()
+	if n := l.acksDue[channel]; n > 1 {
+		l.acksDue[channel] = n - 1
+	} else {
+		delete(l.acksDue, channel)
+	}
 	if st := l.channels[channel]; st != nil && !st.confirmed {
-		st.confirm()
+		st.acksToGo--
+		if st.acksToGo <= 0 {
+			st.confirm()
+		}
 	}
 	l.mu.Unlock()
 }
@@ -194,7 +202,9 @@ func (l *Layer) dropSubscriber(sub *subscriberConn) {
 	}
 	for _, st := range l.channels {
 		st.confirmed = false
+		st.acksToGo = 0
 	}
+	clear(l.acksDue)
 	l.mu.Unlock()
 	sub.close()
 }
@@ -244,10 +254,17 @@ func (l *Layer) resubscribe(sub *subscriberConn, done chan struct{}) {
 	l.sendMu.Lock()
 	defer l.sendMu.Unlock()
 	l.mu.Lock()
+	if l.sub != sub {
+		// Already broken and dropped: acknowledgments expected now would
+		// never come, and would confuse the next connection's accounting.
+		l.mu.Unlock()
+		return
+	}
 	channels := make([]string, 0, len(l.channels))
 	for ch := range l.channels {
 		channels = append(channels, ch)
 	}
+	l.expectAcks(channels)
 	l.mu.Unlock()
 	if err := sub.send(l.ctx, "subscribe", channels, l.opts.ResubscribeBatch); err != nil {
 		return // the receive loop sees the broken connection and starts over
