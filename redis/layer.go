@@ -164,7 +164,9 @@ func (l *Layer) Subscribe(ctx context.Context, userIDs ...int64) error {
 	if sub != nil && len(toSend) > 0 {
 		// A failed write breaks the connection; the receive loop then
 		// reconnects and subscribes every wanted channel, ours included.
-		sendErr = sub.send(ctx, "subscribe", toSend, l.opts.ResubscribeBatch)
+		// The write uses the layer's context, not the caller's: a caller
+		// giving up halfway through must not cost everyone the connection.
+		sendErr = sub.send(l.ctx, "subscribe", toSend, l.opts.ResubscribeBatch)
 	}
 	l.sendMu.Unlock()
 
@@ -214,7 +216,7 @@ func (l *Layer) Unsubscribe(ctx context.Context, userIDs ...int64) error {
 	if sub == nil || len(toSend) == 0 {
 		return nil
 	}
-	if err := sub.send(ctx, "unsubscribe", toSend, l.opts.ResubscribeBatch); err != nil {
+	if err := sub.send(l.ctx, "unsubscribe", toSend, l.opts.ResubscribeBatch); err != nil {
 		// Not an error for the caller: the channels are no longer wanted, so
 		// their messages are dropped here, and the reconnect that follows a
 		// broken connection does not subscribe them again.
