@@ -10,10 +10,11 @@ import (
 var _ numeneon.Layer = (*Layer)(nil)
 
 // Layer delivers published envelopes to the handler of the same process, for
-// the users subscribed. Publish calls the handler synchronously; the handler
-// must not block (the realtime hub only enqueues).
+// the users subscribed. Publish calls the handler synchronously, one call at
+// a time as the Layer contract promises (concurrent publishers take turns);
+// the handler must not block (the realtime hub only enqueues).
 type Layer struct {
-	mu      sync.RWMutex
+	mu      sync.Mutex
 	handler numeneon.LayerHandler
 	subs    map[int64]struct{}
 	closed  bool
@@ -34,8 +35,8 @@ func (l *Layer) Listen(h numeneon.LayerHandler) {
 // Publish implements numeneon.Layer. It delivers to the handler before it
 // returns.
 func (l *Layer) Publish(ctx context.Context, envs ...numeneon.Envelope) error {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.closed {
 		return numeneon.Errorf(numeneon.EUNAVAILABLE, "layer closed")
 	}
