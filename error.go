@@ -8,15 +8,15 @@ import (
 // Error codes. The api package owns the one table that maps them to HTTP
 // statuses; everything below it speaks only in codes.
 const (
-	ECONFLICT     = "conflict"      // a unique value is taken, or the state forbids the change
-	EFORBIDDEN    = "forbidden"     // authenticated, but not allowed to act on this
-	EINTERNAL     = "internal"      // a bug or an unavailable dependency; the cause is logged, not shown
-	EINVALID      = "invalid"       // bad input; Message (and Fields) say what
-	ENOTFOUND     = "not_found"     // the thing does not exist or is not visible to the caller
-	ERATELIMITED  = "rate_limited"  // too many attempts; see Error.RetryAfter
-	ETOOLARGE     = "too_large"     // a body or a frame over its limit
-	EUNAUTHORIZED = "unauthorized"  // missing, invalid or expired credentials
-	EUNAVAILABLE  = "unavailable"   // a dependency is down or the feature is not configured
+	ECONFLICT     = "conflict"     // a unique value is taken, or the state forbids the change
+	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed to act on this
+	EINTERNAL     = "internal"     // a bug or an unavailable dependency; the cause is logged, not shown
+	EINVALID      = "invalid"      // bad input; Message (and Fields) say what
+	ENOTFOUND     = "not_found"    // the thing does not exist or is not visible to the caller
+	ERATELIMITED  = "rate_limited" // too many attempts; see Error.RetryAfter
+	ETOOLARGE     = "too_large"    // a body or a frame over its limit
+	EUNAUTHORIZED = "unauthorized" // missing, invalid or expired credentials
+	EUNAVAILABLE  = "unavailable"  // a dependency is down or the feature is not configured
 )
 
 // Error is the domain error. Message is safe to show to the client; the cause,
