@@ -30,8 +30,30 @@ func scanFriendRequest(row scanner) (*numeneon.FriendRequest, error) {
 	return fr, nil
 }
 
-func findFriendRequest(ctx context.Context, q queryer, where string, args ...any) (*numeneon.FriendRequest, error) {
-	fr, err := scanFriendRequest(q.QueryRowContext(ctx, friendRequestSelect+`WHERE `+where, args...))
+// The texts built on friendRequestSelect and userSelect are computed once,
+// so a call neither builds its SQL nor misses the statement cache.
+var (
+	findFriendRequestSQL          = friendRequestSelect + `WHERE r.id = ?`
+	findFriendRequestBetweenSQL   = friendRequestSelect + `WHERE r.from_user_id = ? AND r.to_user_id = ?`
+	listIncomingFriendRequestsSQL = friendRequestSelect + `
+		WHERE r.to_user_id = ?1 AND (?2 <= 0 OR r.id < ?2)
+		ORDER BY r.id DESC LIMIT ?3`
+	listFriendsSQL = `SELECT ` + userColumns("u", "p") + `
+		FROM friendships f JOIN users u ON u.id = f.friend_id JOIN profiles p ON p.user_id = u.id
+		WHERE f.user_id = ?1 AND (?2 <= 0 OR u.id < ?2)
+		ORDER BY u.id LIMIT ?3`
+	friendSuggestionsSQL = userSelect + `
+		WHERE u.id <> ?1
+		  AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id)
+		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = ?1 AND r.to_user_id = u.id)
+		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = u.id AND r.to_user_id = ?1)
+		ORDER BY u.id DESC LIMIT ?2`
+)
+
+// findFriendRequest returns the one request query (selecting
+// friendRequestSelect) finds, or ENOTFOUND.
+func findFriendRequest(ctx context.Context, q queryer, query string, args ...any) (*numeneon.FriendRequest, error) {
+	fr, err := scanFriendRequest(q.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, notFound(err, "friend request")
 	}
@@ -40,7 +62,7 @@ func findFriendRequest(ctx context.Context, q queryer, where string, args ...any
 
 // FindFriendRequest implements numeneon.Store.
 func (s *Store) FindFriendRequest(ctx context.Context, id int64) (*numeneon.FriendRequest, error) {
-	fr, err := findFriendRequest(ctx, s.read, `r.id = ?`, id)
+	fr, err := findFriendRequest(ctx, s.rq, findFriendRequestSQL, id)
 	if err != nil {
 		return nil, fmt.Errorf("find friend request %d: %w", id, err)
 	}
@@ -49,9 +71,7 @@ func (s *Store) FindFriendRequest(ctx context.Context, id int64) (*numeneon.Frie
 
 // ListIncomingFriendRequests implements numeneon.Store.
 func (s *Store) ListIncomingFriendRequests(ctx context.Context, userID int64, page numeneon.Page) ([]*numeneon.FriendRequest, error) {
-	rows, err := s.read.QueryContext(ctx, friendRequestSelect+`
-		WHERE r.to_user_id = ?1 AND (?2 <= 0 OR r.id < ?2)
-		ORDER BY r.id DESC LIMIT ?3`, userID, page.Before, limitOr(page.Limit))
+	rows, err := s.rq.QueryContext(ctx, listIncomingFriendRequestsSQL, userID, page.Before, limitOr(page.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("list friend requests to user %d: %w", userID, dbError(err))
 	}
@@ -72,10 +92,7 @@ func (s *Store) ListIncomingFriendRequests(ctx context.Context, userID int64, pa
 
 // ListFriends implements numeneon.Store.
 func (s *Store) ListFriends(ctx context.Context, userID int64, page numeneon.Page) ([]*numeneon.User, error) {
-	users, err := queryUsers(ctx, s.read, `SELECT `+userColumns("u", "p")+`
-		FROM friendships f JOIN users u ON u.id = f.friend_id JOIN profiles p ON p.user_id = u.id
-		WHERE f.user_id = ?1 AND (?2 <= 0 OR u.id < ?2)
-		ORDER BY u.id LIMIT ?3`, userID, page.Before, limitOr(page.Limit))
+	users, err := queryUsers(ctx, s.rq, listFriendsSQL, userID, page.Before, limitOr(page.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("list friends of user %d: %w", userID, dbError(err))
 	}
@@ -84,7 +101,7 @@ func (s *Store) ListFriends(ctx context.Context, userID int64, page numeneon.Pag
 
 // FriendIDs implements numeneon.Store.
 func (s *Store) FriendIDs(ctx context.Context, userID int64) ([]int64, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY friend_id`, userID)
+	rows, err := s.rq.QueryContext(ctx, `SELECT friend_id FROM friendships WHERE user_id = ? ORDER BY friend_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list friend ids of user %d: %w", userID, dbError(err))
 	}
@@ -114,18 +131,12 @@ func areFriends(ctx context.Context, q queryer, a, b int64) (bool, error) {
 
 // AreFriends implements numeneon.Store.
 func (s *Store) AreFriends(ctx context.Context, a, b int64) (bool, error) {
-	return areFriends(ctx, s.read, a, b)
+	return areFriends(ctx, s.rq, a, b)
 }
 
 // FriendSuggestions implements numeneon.Store.
 func (s *Store) FriendSuggestions(ctx context.Context, userID int64, limit int) ([]*numeneon.User, error) {
-	users, err := queryUsers(ctx, s.read, `SELECT `+userColumns("u", "p")+`
-		FROM users u JOIN profiles p ON p.user_id = u.id
-		WHERE u.id <> ?1
-		  AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id)
-		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = ?1 AND r.to_user_id = u.id)
-		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = u.id AND r.to_user_id = ?1)
-		ORDER BY u.id DESC LIMIT ?2`, userID, limitOr(limit))
+	users, err := queryUsers(ctx, s.rq, friendSuggestionsSQL, userID, limitOr(limit))
 	if err != nil {
 		return nil, fmt.Errorf("suggest friends for user %d: %w", userID, dbError(err))
 	}
@@ -134,7 +145,7 @@ func (s *Store) FriendSuggestions(ctx context.Context, userID int64, limit int) 
 
 // FindFriendRequestBetween implements numeneon.Tx.
 func (tx *Tx) FindFriendRequestBetween(ctx context.Context, fromID, toID int64) (*numeneon.FriendRequest, error) {
-	fr, err := findFriendRequest(ctx, tx.tx, `r.from_user_id = ? AND r.to_user_id = ?`, fromID, toID)
+	fr, err := findFriendRequest(ctx, tx.q, findFriendRequestBetweenSQL, fromID, toID)
 	if err != nil {
 		return nil, fmt.Errorf("find friend request from user %d to %d: %w", fromID, toID, err)
 	}
@@ -144,7 +155,7 @@ func (tx *Tx) FindFriendRequestBetween(ctx context.Context, fromID, toID int64) 
 // CreateFriendRequest implements numeneon.Tx.
 func (tx *Tx) CreateFriendRequest(ctx context.Context, fromID, toID int64) (*numeneon.FriendRequest, error) {
 	fr := &numeneon.FriendRequest{FromUserID: fromID, ToUserID: toID, CreatedAt: now()}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO friend_requests (from_user_id, to_user_id, created_at)
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO friend_requests (from_user_id, to_user_id, created_at)
 		VALUES (?, ?, ?) RETURNING id`, fromID, toID, formatTime(fr.CreatedAt)).Scan(&fr.ID)
 	if err != nil {
 		return nil, fmt.Errorf("create friend request from user %d to %d: %w", fromID, toID, dbError(err))
@@ -154,7 +165,7 @@ func (tx *Tx) CreateFriendRequest(ctx context.Context, fromID, toID int64) (*num
 
 // DeleteFriendRequest implements numeneon.Tx.
 func (tx *Tx) DeleteFriendRequest(ctx context.Context, id int64) error {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM friend_requests WHERE id = ?`, id)
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM friend_requests WHERE id = ?`, id)
 	if err := mustChange(res, err, "friend request"); err != nil {
 		return fmt.Errorf("delete friend request %d: %w", id, err)
 	}
@@ -163,13 +174,13 @@ func (tx *Tx) DeleteFriendRequest(ctx context.Context, id int64) error {
 
 // AreFriends implements numeneon.Tx.
 func (tx *Tx) AreFriends(ctx context.Context, a, b int64) (bool, error) {
-	return areFriends(ctx, tx.tx, a, b)
+	return areFriends(ctx, tx.q, a, b)
 }
 
 // CreateFriendship implements numeneon.Tx. It stores both directions.
 func (tx *Tx) CreateFriendship(ctx context.Context, a, b int64) error {
 	t := formatTime(now())
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO friendships (user_id, friend_id, created_at)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO friendships (user_id, friend_id, created_at)
 		VALUES (?1, ?2, ?3), (?2, ?1, ?3)`, a, b, t)
 	if err != nil {
 		return fmt.Errorf("create friendship of users %d and %d: %w", a, b, dbError(err))
@@ -179,7 +190,7 @@ func (tx *Tx) CreateFriendship(ctx context.Context, a, b int64) error {
 
 // DeleteFriendship implements numeneon.Tx.
 func (tx *Tx) DeleteFriendship(ctx context.Context, a, b int64) error {
-	res, err := tx.tx.ExecContext(ctx, `DELETE FROM friendships
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM friendships
 		WHERE (user_id = ?1 AND friend_id = ?2) OR (user_id = ?2 AND friend_id = ?1)`, a, b)
 	if err := mustChange(res, err, "friendship"); err != nil {
 		return fmt.Errorf("delete friendship of users %d and %d: %w", a, b, err)

@@ -16,6 +16,10 @@ const (
 	s.username, s.first_name, s.last_name, r.username, r.first_name, r.last_name`
 	messageFrom   = ` FROM messages m JOIN users s ON s.id = m.sender_id JOIN users r ON r.id = m.receiver_id `
 	messageSelect = `SELECT ` + messageColumns + messageFrom
+	// messagePage pages a messageSelect newest first, see listMessages.
+	messagePage         = ` AND (@before <= 0 OR m.id < @before) ORDER BY m.id DESC LIMIT @limit`
+	listMessagesSQL     = messageSelect + `WHERE (m.sender_id = @user OR m.receiver_id = @user)` + messagePage
+	listConversationSQL = messageSelect + `WHERE ((m.sender_id = @a AND m.receiver_id = @b) OR (m.sender_id = @b AND m.receiver_id = @a))` + messagePage
 )
 
 func scanMessage(row scanner, extra ...any) (*numeneon.Message, error) {
@@ -34,12 +38,11 @@ func scanMessage(row scanner, extra ...any) (*numeneon.Message, error) {
 	return m, nil
 }
 
-// listMessages runs a query selecting messageSelect newest first and
-// returns the page oldest first, as the client shows a thread.
-func (s *Store) listMessages(ctx context.Context, where string, page numeneon.Page, args ...any) ([]*numeneon.Message, error) {
+// listMessages runs a query selecting messageSelect, paged by messagePage,
+// and returns the page oldest first, as the client shows a thread.
+func (s *Store) listMessages(ctx context.Context, query string, page numeneon.Page, args ...any) ([]*numeneon.Message, error) {
 	args = append(args, sql.Named("before", page.Before), sql.Named("limit", limitOr(page.Limit)))
-	rows, err := s.read.QueryContext(ctx, messageSelect+`WHERE (`+where+`) AND (@before <= 0 OR m.id < @before)
-		ORDER BY m.id DESC LIMIT @limit`, args...)
+	rows, err := s.rq.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbError(err)
 	}
@@ -61,7 +64,7 @@ func (s *Store) listMessages(ctx context.Context, where string, page numeneon.Pa
 
 // ListMessages implements numeneon.Store.
 func (s *Store) ListMessages(ctx context.Context, userID int64, page numeneon.Page) ([]*numeneon.Message, error) {
-	ms, err := s.listMessages(ctx, `m.sender_id = @user OR m.receiver_id = @user`, page, sql.Named("user", userID))
+	ms, err := s.listMessages(ctx, listMessagesSQL, page, sql.Named("user", userID))
 	if err != nil {
 		return nil, fmt.Errorf("list messages of user %d: %w", userID, err)
 	}
@@ -70,8 +73,7 @@ func (s *Store) ListMessages(ctx context.Context, userID int64, page numeneon.Pa
 
 // ListConversation implements numeneon.Store.
 func (s *Store) ListConversation(ctx context.Context, userID, otherID int64, page numeneon.Page) ([]*numeneon.Message, error) {
-	ms, err := s.listMessages(ctx, `(m.sender_id = @a AND m.receiver_id = @b) OR (m.sender_id = @b AND m.receiver_id = @a)`,
-		page, sql.Named("a", userID), sql.Named("b", otherID))
+	ms, err := s.listMessages(ctx, listConversationSQL, page, sql.Named("a", userID), sql.Named("b", otherID))
 	if err != nil {
 		return nil, fmt.Errorf("list conversation of users %d and %d: %w", userID, otherID, err)
 	}
@@ -82,7 +84,7 @@ func (s *Store) ListConversation(ctx context.Context, userID, otherID int64, pag
 // message id per peer (a grouped scan of the user's two message indexes),
 // joined with the unread count per sender from the partial unread index.
 func (s *Store) ListConversations(ctx context.Context, userID int64, limit int) ([]*numeneon.Conversation, error) {
-	rows, err := s.read.QueryContext(ctx, `WITH
+	rows, err := s.rq.QueryContext(ctx, `WITH
 		last AS (
 			SELECT peer, max(id) AS id FROM (
 				SELECT receiver_id AS peer, id FROM messages WHERE sender_id = @user
@@ -130,7 +132,7 @@ func (tx *Tx) CreateMessage(ctx context.Context, m *numeneon.Message) error {
 	if m.StoryID != nil {
 		story = *m.StoryID
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO messages (sender_id, receiver_id, content, is_read, story_id, created_at)
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO messages (sender_id, receiver_id, content, is_read, story_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.SenderID, m.ReceiverID, m.Content, m.IsRead, story, formatTime(t)).Scan(&m.ID)
 	if err != nil {
@@ -142,7 +144,7 @@ func (tx *Tx) CreateMessage(ctx context.Context, m *numeneon.Message) error {
 
 // MarkMessagesRead implements numeneon.Tx.
 func (tx *Tx) MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET is_read = 1
+	res, err := tx.q.ExecContext(ctx, `UPDATE messages SET is_read = 1
 		WHERE receiver_id = ? AND sender_id = ? AND is_read = 0`, receiverID, senderID)
 	if err != nil {
 		return 0, fmt.Errorf("mark messages from user %d to %d read: %w", senderID, receiverID, dbError(err))

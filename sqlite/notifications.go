@@ -10,7 +10,7 @@ import (
 
 // ListNotifications implements numeneon.Store.
 func (s *Store) ListNotifications(ctx context.Context, userID int64, since int64, limit int) ([]*numeneon.Notification, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, type, data, created_at, read FROM notifications
+	rows, err := s.rq.QueryContext(ctx, `SELECT id, type, data, created_at, read FROM notifications
 		WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?`, userID, since, limitOr(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list notifications of user %d: %w", userID, dbError(err))
@@ -35,7 +35,7 @@ func (s *Store) ListNotifications(ctx context.Context, userID int64, since int64
 // LastNotificationID implements numeneon.Store.
 func (s *Store) LastNotificationID(ctx context.Context, userID int64) (int64, error) {
 	var id int64
-	err := s.read.QueryRowContext(ctx, `SELECT last_notification_id FROM users WHERE id = ?`, userID).Scan(&id)
+	err := s.rq.QueryRowContext(ctx, `SELECT last_notification_id FROM users WHERE id = ?`, userID).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("read last notification id of user %d: %w", userID, dbError(err))
 	}
@@ -47,7 +47,7 @@ func (s *Store) LastNotificationID(ctx context.Context, userID int64) (int64, er
 // IMMEDIATE: ids of a user are handed out one transaction at a time.
 func (tx *Tx) CreateNotification(ctx context.Context, n *numeneon.Notification) error {
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, `UPDATE users SET last_notification_id = last_notification_id + 1
+	err := tx.q.QueryRowContext(ctx, `UPDATE users SET last_notification_id = last_notification_id + 1
 		WHERE id = ? RETURNING last_notification_id`, n.UserID).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("create notification for user %d: %w", n.UserID, notFound(err, "user"))
@@ -57,7 +57,7 @@ func (tx *Tx) CreateNotification(ctx context.Context, n *numeneon.Notification) 
 		data = "null"
 	}
 	t := now()
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (user_id, id, type, data, created_at, read)
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO notifications (user_id, id, type, data, created_at, read)
 		VALUES (?, ?, ?, ?, ?, ?)`, n.UserID, id, n.Type, data, formatTime(t), n.Read); err != nil {
 		return fmt.Errorf("create notification %d for user %d: %w", id, n.UserID, dbError(err))
 	}
@@ -67,7 +67,7 @@ func (tx *Tx) CreateNotification(ctx context.Context, n *numeneon.Notification) 
 
 // MarkNotificationsRead implements numeneon.Tx.
 func (tx *Tx) MarkNotificationsRead(ctx context.Context, userID, upTo int64) (int64, error) {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE notifications SET read = 1
+	res, err := tx.q.ExecContext(ctx, `UPDATE notifications SET read = 1
 		WHERE user_id = ? AND id <= ? AND read = 0`, userID, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("mark notifications of user %d read: %w", userID, dbError(err))

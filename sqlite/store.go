@@ -6,12 +6,15 @@
 // connection, on which every Update runs as BEGIN IMMEDIATE, and a separate
 // pool of read-only connections for the Store's read methods: writers queue
 // in Go instead of spinning on SQLITE_BUSY, and readers never wait for them
-// (WAL mode). Friendships are stored in both directions.
+// (WAL mode). Each pool keeps its statements prepared (stmtcache.go), so a
+// call does not parse its SQL again. Friendships are stored in both
+// directions.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -35,9 +38,12 @@ const defaultLimit = 100
 
 // Store is a numeneon.Store backed by one SQLite file.
 type Store struct {
-	path  string
-	write *sql.DB // exactly one connection: SQLite's single writer
-	read  *sql.DB // query_only connections
+	path   string
+	write  *sql.DB // exactly one connection: SQLite's single writer
+	read   *sql.DB // query_only connections
+	wstmts *stmtCache
+	rstmts *stmtCache
+	rq     poolQueryer // the read methods' queries, on read through rstmts
 }
 
 // Open opens (creating if missing, with its parent directory) the SQLite
@@ -88,18 +94,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = read.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, dbError(err))
 	}
-	return &Store{path: path, write: write, read: read}, nil
+	rstmts := newStmtCache(read)
+	return &Store{
+		path: path, write: write, read: read,
+		wstmts: newStmtCache(write), rstmts: rstmts,
+		rq: poolQueryer{db: read, stmts: rstmts},
+	}, nil
 }
 
-// Close implements numeneon.Store. It waits for running queries.
+// Close implements numeneon.Store. It waits for running queries. The
+// prepared statements are closed first, so that no connection closes with
+// a statement still open on it.
 func (s *Store) Close() error {
-	rerr := s.read.Close()
-	werr := s.write.Close()
-	if werr != nil {
-		return fmt.Errorf("close %s: %w", s.path, werr)
-	}
-	if rerr != nil {
-		return fmt.Errorf("close %s: %w", s.path, rerr)
+	if err := errors.Join(s.rstmts.Close(), s.wstmts.Close(), s.read.Close(), s.write.Close()); err != nil {
+		return fmt.Errorf("close %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -111,7 +119,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping %s: %w", s.path, dbError(err))
 	}
 	var one int
-	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+	if err := s.rq.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("ping %s: %w", s.path, dbError(err))
 	}
 	return nil

@@ -12,10 +12,10 @@ import (
 // makes that a short range delete.
 func (tx *Tx) RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error {
 	t := formatTime(now())
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires_at < ?`, t); err != nil {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires_at < ?`, t); err != nil {
 		return fmt.Errorf("purge expired token revocations: %w", dbError(err))
 	}
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)`,
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)`,
 		jti, formatTime(expiresAt)); err != nil {
 		return fmt.Errorf("revoke token: %w", dbError(err))
 	}

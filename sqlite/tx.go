@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/numeneon/numeneon"
@@ -12,7 +11,7 @@ var _ numeneon.Tx = (*Tx)(nil)
 
 // Tx is a write transaction on the store's single write connection.
 type Tx struct {
-	tx *sql.Tx
+	q txQueryer
 }
 
 // Update implements numeneon.Store. The transaction starts with BEGIN
@@ -23,6 +22,10 @@ type Tx struct {
 // fn may call the Store's read methods (they use the read pool) but must not
 // call Update: the nested call would wait forever for the one write connection.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	// Statements first run by earlier transactions are prepared now, while
+	// this goroutine holds no connection: inside the transaction, preparing
+	// would wait for the connection the transaction holds.
+	s.wstmts.preparePending(ctx)
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", dbError(err))
@@ -30,7 +33,7 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx nume
 	// Rolls back on an error or a panic in fn; a no-op after Commit.
 	defer func() { _ = sqlTx.Rollback() }()
 
-	if err := fn(ctx, &Tx{tx: sqlTx}); err != nil {
+	if err := fn(ctx, &Tx{q: txQueryer{tx: sqlTx, stmts: s.wstmts}}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

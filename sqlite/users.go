@@ -64,11 +64,26 @@ func queryUsers(ctx context.Context, q queryer, query string, args ...any) ([]*n
 	return users, rows.Err()
 }
 
-// findUser returns the one user matching where (a condition on u), or ENOTFOUND.
-func findUser(ctx context.Context, q queryer, where string, args ...any) (*numeneon.User, error) {
-	row := q.QueryRowContext(ctx, `SELECT `+userColumns("u", "p")+`
-		FROM users u JOIN profiles p ON p.user_id = u.id WHERE `+where, args...)
-	u, err := scanUser(row)
+// userSelect selects userColumns("u", "p") of the users with their
+// profiles; the texts built on it are computed once, so a lookup neither
+// builds its SQL nor misses the statement cache.
+var userSelect = `SELECT ` + userColumns("u", "p") + `
+	FROM users u JOIN profiles p ON p.user_id = u.id `
+
+var (
+	findUserByIDSQL       = userSelect + `WHERE u.id = ?`
+	findUserByUsernameSQL = userSelect + `WHERE u.username = ?`
+	findUserByEmailSQL    = userSelect + `WHERE u.email_lower = ?`
+	listUsersSQL          = userSelect + `WHERE u.id <> ? ORDER BY u.id DESC LIMIT ?`
+	searchUsersSQL        = userSelect + `WHERE u.id <> ?1 AND (u.username LIKE ?2 ESCAPE '\'
+		   OR u.first_name LIKE ?2 ESCAPE '\' OR u.last_name LIKE ?2 ESCAPE '\')
+		ORDER BY u.username LIMIT ?3`
+)
+
+// findUser returns the one user query (selecting userColumns("u", "p"))
+// finds, or ENOTFOUND.
+func findUser(ctx context.Context, q queryer, query string, args ...any) (*numeneon.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, notFound(err, "user")
 	}
@@ -77,7 +92,7 @@ func findUser(ctx context.Context, q queryer, where string, args ...any) (*numen
 
 // FindUserByID implements numeneon.Store.
 func (s *Store) FindUserByID(ctx context.Context, id int64) (*numeneon.User, error) {
-	u, err := findUser(ctx, s.read, `u.id = ?`, id)
+	u, err := findUser(ctx, s.rq, findUserByIDSQL, id)
 	if err != nil {
 		return nil, fmt.Errorf("find user %d: %w", id, err)
 	}
@@ -86,7 +101,7 @@ func (s *Store) FindUserByID(ctx context.Context, id int64) (*numeneon.User, err
 
 // FindUserByUsername implements numeneon.Store.
 func (s *Store) FindUserByUsername(ctx context.Context, username string) (*numeneon.User, error) {
-	u, err := findUser(ctx, s.read, `u.username = ?`, username)
+	u, err := findUser(ctx, s.rq, findUserByUsernameSQL, username)
 	if err != nil {
 		return nil, fmt.Errorf("find user %q: %w", username, err)
 	}
@@ -95,7 +110,7 @@ func (s *Store) FindUserByUsername(ctx context.Context, username string) (*numen
 
 // FindUserByEmail implements numeneon.Store.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*numeneon.User, error) {
-	u, err := findUser(ctx, s.read, `u.email_lower = ?`, strings.ToLower(email))
+	u, err := findUser(ctx, s.rq, findUserByEmailSQL, strings.ToLower(email))
 	if err != nil {
 		return nil, fmt.Errorf("find user by email: %w", err)
 	}
@@ -116,16 +131,9 @@ func (s *Store) SearchUsers(ctx context.Context, q string, excludeID int64, limi
 		err   error
 	)
 	if q == "" {
-		users, err = queryUsers(ctx, s.read, `SELECT `+userColumns("u", "p")+`
-			FROM users u JOIN profiles p ON p.user_id = u.id
-			WHERE u.id <> ? ORDER BY u.id DESC LIMIT ?`, excludeID, limitOr(limit))
+		users, err = queryUsers(ctx, s.rq, listUsersSQL, excludeID, limitOr(limit))
 	} else {
-		pattern := likeContains(q)
-		users, err = queryUsers(ctx, s.read, `SELECT `+userColumns("u", "p")+`
-			FROM users u JOIN profiles p ON p.user_id = u.id
-			WHERE u.id <> ?1 AND (u.username LIKE ?2 ESCAPE '\'
-			   OR u.first_name LIKE ?2 ESCAPE '\' OR u.last_name LIKE ?2 ESCAPE '\')
-			ORDER BY u.username LIMIT ?3`, excludeID, pattern, limitOr(limit))
+		users, err = queryUsers(ctx, s.rq, searchUsersSQL, excludeID, likeContains(q), limitOr(limit))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search users for %q: %w", q, dbError(err))
@@ -137,7 +145,7 @@ func (s *Store) SearchUsers(ctx context.Context, q string, excludeID int64, limi
 func (tx *Tx) CreateUser(ctx context.Context, u *numeneon.User) error {
 	t := now()
 	var userID, profileID int64
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO users
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO users
 		(username, email, email_lower, first_name, last_name, password_hash, is_active, date_joined)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.Username, u.Email, strings.ToLower(u.Email), u.FirstName, u.LastName, u.PasswordHash, u.IsActive, formatTime(t),
@@ -145,7 +153,7 @@ func (tx *Tx) CreateUser(ctx context.Context, u *numeneon.User) error {
 	if err != nil {
 		return fmt.Errorf("create user %q: %w", u.Username, dbError(err))
 	}
-	err = tx.tx.QueryRowContext(ctx, `INSERT INTO profiles
+	err = tx.q.QueryRowContext(ctx, `INSERT INTO profiles
 		(user_id, bio, avatar, location, website, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		userID, u.Profile.Bio, avatarValue(u.Profile.Avatar), u.Profile.Location, u.Profile.Website, formatTime(t), formatTime(t),
@@ -171,7 +179,7 @@ func avatarValue(a *string) any {
 
 // SetPasswordHash implements numeneon.Tx.
 func (tx *Tx) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	res, err := tx.q.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
 	if err := mustChange(res, err, "user"); err != nil {
 		return fmt.Errorf("set password hash of user %d: %w", userID, err)
 	}
@@ -195,14 +203,14 @@ func (tx *Tx) UpdateProfile(ctx context.Context, userID int64, upd numeneon.Prof
 		set = append(set, "avatar = ?")
 		args = append(args, avatarValue(upd.Avatar))
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE profiles SET `+strings.Join(set, ", ")+` WHERE user_id = ?`,
+	res, err := tx.q.ExecContext(ctx, `UPDATE profiles SET `+strings.Join(set, ", ")+` WHERE user_id = ?`,
 		append(args, userID)...)
 	if err := mustChange(res, err, "user"); err != nil {
 		return fmt.Errorf("update profile of user %d: %w", userID, err)
 	}
 
 	if upd.FirstName != nil || upd.LastName != nil {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE users SET
+		res, err := tx.q.ExecContext(ctx, `UPDATE users SET
 			first_name = coalesce(?, first_name), last_name = coalesce(?, last_name) WHERE id = ?`,
 			nullable(upd.FirstName), nullable(upd.LastName), userID)
 		if err := mustChange(res, err, "user"); err != nil {
