@@ -11,3 +11,9 @@ func (p *Presence) Abandon() {
 
 // Node returns the node id.
 func (p *Presence) Node() string { return p.node }
+
+// FailNextPublishes makes the next n pipelines fail without reaching Redis,
+// as a broken connection would.
+func (l *Layer) FailNextPublishes(n int) {
+	l.failPublishes.Store(int64(n))
+}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -32,6 +34,15 @@ type Layer struct {
 	pubMu     sync.RWMutex
 	pubClosed bool
 	pubQueue  chan *publishRequest
+	// Owned by the publisher goroutine: while Redis does not answer, the
+	// publisher fails fast and keeps the envelopes it could not send (up to
+	// retryLimit) to send first once a probe gets through.
+	pubDown   bool
+	nextProbe time.Time
+	retry     []numeneon.Envelope
+	// failPublishes makes that many pipelines fail before reaching Redis
+	// (set by tests only).
+	failPublishes atomic.Int64
 
 	ctx    context.Context // cancelled by Close: aborts dials and sends
 	cancel context.CancelFunc

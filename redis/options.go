@@ -148,5 +148,8 @@ func cloneOptions(o *goredis.Options) *goredis.Options {
 func publisherOptions(o *goredis.Options) *goredis.Options {
 	c := cloneOptions(o)
 	c.MaxRetries = -1
+	// One dial attempt: while Redis is away the publisher fails fast and
+	// probes again shortly (see flush), instead of retrying each dial.
+	c.DialerRetries = 1
 	return c
 }

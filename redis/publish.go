@@ -2,7 +2,9 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"time"
 
 	"github.com/numeneon/numeneon"
 )
@@ -58,11 +60,17 @@ func (l *Layer) Publish(ctx context.Context, envs ...numeneon.Envelope) error {
 func (l *Layer) runPublisher() {
 	defer l.wg.Done()
 	var batch []*publishRequest
+	probe := time.NewTimer(probeInterval)
+	probe.Stop()
 	for {
 		select {
 		case req := <-l.pubQueue:
 			batch = l.collect(append(batch[:0], req))
 			l.flush(batch)
+		case <-probe.C:
+			// Envelopes are kept from an outage and nothing new came to
+			// carry them: try Redis on their own.
+			l.flush(nil)
 		case <-l.quit:
 			// Close set pubClosed before closing quit: nothing enters the
 			// queue any more, so this drains it for good.
@@ -71,6 +79,11 @@ func (l *Layer) runPublisher() {
 				l.flush(batch)
 			}
 			return
+		}
+		if l.pubDown && len(l.retry) > 0 {
+			probe.Reset(time.Until(l.nextProbe))
+		} else {
+			probe.Stop()
 		}
 	}
 }
@@ -94,13 +107,63 @@ func (l *Layer) collect(batch []*publishRequest) []*publishRequest {
 	return batch
 }
 
-// flush sends batch and tells each request the outcome.
+// Fail-fast while Redis is away: a publisher that waited for a dial on every
+// batch would add that wait to every request that publishes.
+const (
+	probeInterval = 250 * time.Millisecond // how often a down publisher tries Redis again
+	retryLimit    = 100_000                // envelopes kept to resend after an outage
+)
+
+// flush sends batch and tells each request the outcome. While Redis is down
+// it answers at once, except for one probe every probeInterval; envelopes
+// that could not be sent are kept (bounded) and sent before newer ones when
+// Redis answers again. A resent envelope that did arrive the first time is
+// dropped by the hubs as a duplicate (same id): resending is safe, and it
+// covers the case no reconnect would, an event lost while the subscribers
+// stayed connected.
 func (l *Layer) flush(batch []*publishRequest) {
-	err := l.publishBatch(batch)
+	var fresh []numeneon.Envelope
+	for _, r := range batch {
+		fresh = append(fresh, r.envs...)
+	}
+	var err error
+	if l.pubDown && time.Now().Before(l.nextProbe) {
+		err = unavailable("publish", errPublisherDown)
+		l.keepForRetry(append(l.retry, fresh...))
+	} else {
+		all := append(slices.Clip(l.retry), fresh...)
+		if err = l.publishEnvelopes(all); err == nil {
+			if l.pubDown {
+				l.log.Info("redis answers again; sent the envelopes kept during the outage", "resent", len(l.retry))
+			}
+			l.pubDown, l.retry = false, nil
+		} else {
+			if !l.pubDown {
+				l.log.Warn("redis publish failed; failing fast and keeping envelopes until it answers", "error", err)
+			}
+			l.pubDown = true
+			l.nextProbe = time.Now().Add(probeInterval)
+			l.keepForRetry(all)
+		}
+	}
 	for i, r := range batch {
 		r.done <- err
 		batch[i] = nil
 	}
+}
+
+// errInjected is the failure FailNextPublishes (tests) makes.
+var errInjected = errors.New("injected publish failure")
+
+var errPublisherDown = errors.New("redis did not answer the last publish; retrying shortly")
+
+// keepForRetry keeps the newest retryLimit envelopes of envs: older events
+// still reach clients through the hubs' catch-up after a reconnect.
+func (l *Layer) keepForRetry(envs []numeneon.Envelope) {
+	if len(envs) > retryLimit {
+		envs = slices.Clone(envs[len(envs)-retryLimit:])
+	}
+	l.retry = envs
 }
 
 // userMessage is one PUBLISH: envelopes of one user, in order.
@@ -109,21 +172,22 @@ type userMessage struct {
 	payload []byte
 }
 
-// publishBatch sends the envelopes of batch as one pipeline with one PUBLISH
-// per user (or more for a user whose envelopes exceed maxMessageBytes).
-func (l *Layer) publishBatch(batch []*publishRequest) error {
+// publishEnvelopes sends envs as one pipeline with one PUBLISH per user (or
+// more for a user whose envelopes exceed maxMessageBytes).
+func (l *Layer) publishEnvelopes(envs []numeneon.Envelope) error {
+	if l.failPublishes.Load() > 0 && l.failPublishes.Add(-1) >= 0 {
+		return unavailable("publish", errInjected)
+	}
 	var msgs []userMessage
 	last := make(map[int64]int) // user → index of its latest message
-	for _, r := range batch {
-		for _, env := range r.envs {
-			i, ok := last[env.UserID]
-			if !ok || len(msgs[i].payload)+len(env.Frame) > maxMessageBytes {
-				i = len(msgs)
-				last[env.UserID] = i
-				msgs = append(msgs, userMessage{channel: l.channel(env.UserID)})
-			}
-			msgs[i].payload = appendEnvelope(msgs[i].payload, env)
+	for _, env := range envs {
+		i, ok := last[env.UserID]
+		if !ok || len(msgs[i].payload)+len(env.Frame) > maxMessageBytes {
+			i = len(msgs)
+			last[env.UserID] = i
+			msgs = append(msgs, userMessage{channel: l.channel(env.UserID)})
 		}
+		msgs[i].payload = appendEnvelope(msgs[i].payload, env)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.PublishTimeout)
 	defer cancel()
