@@ -225,14 +225,29 @@ func TestMetricsCount(t *testing.T) {
 	if diff := cmp.Diff(seq(1, 2), c.readIDs(2)); diff != "" {
 		t.Fatalf("ids (-want +got):\n%s", diff)
 	}
-	got := gather(t, reg)
-	for name, want := range map[string]float64{
+	want := map[string]float64{
 		"numeneon_ws_sockets_open":                   1,
 		"numeneon_ws_events_delivered_total":         2,
 		"numeneon_ws_events_duplicate_dropped_total": 1,
-	} {
-		if got[name] != want {
-			t.Errorf("%s = %v, want %v", name, got[name], want)
+	}
+	// The counters move just after the frame is written, so the client can
+	// read it first: poll until they agree or the deadline passes.
+	var got map[string]float64
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got = gather(t, reg)
+		match := true
+		for name, w := range want {
+			match = match && got[name] == w
+		}
+		if match || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s = %v, want %v", name, got[name], w)
 		}
 	}
 	raw, _ := json.Marshal(got)
