@@ -225,16 +225,16 @@ func TestMetricsCount(t *testing.T) {
 	if diff := cmp.Diff(seq(1, 2), c.readIDs(2)); diff != "" {
 		t.Fatalf("ids (-want +got):\n%s", diff)
 	}
-	// Event 1 reaches the socket live or, when it is stored before the
-	// socket's first flush, by the replay from the socket's starting point;
-	// its second publish is dropped either way. So: 2 written, 1 or 2
-	// dropped. The counters move just after the frame is written, so the
+	// Events reach the socket live or, when they are stored before the
+	// socket's first flush, by the replay from the socket's starting point.
+	// Each is written once, and each of the 3 published frames (1, 1 again,
+	// 2) is either written live or dropped as a duplicate. The counters move just after the frame is written, so the
 	// client can read it first: poll until they agree or time runs out.
 	check := func(got map[string]float64) bool {
-		dups := got["numeneon_ws_events_duplicate_dropped_total"]
+		live := got["numeneon_ws_events_delivered_total"]
 		return got["numeneon_ws_sockets_open"] == 1 &&
-			got["numeneon_ws_events_delivered_total"]+got["numeneon_ws_events_replayed_total"] == 2 &&
-			dups >= 1 && dups <= 2
+			live+got["numeneon_ws_events_replayed_total"] == 2 &&
+			live+got["numeneon_ws_events_duplicate_dropped_total"] == 3
 	}
 	var got map[string]float64
 	deadline := time.Now().Add(5 * time.Second)
@@ -242,7 +242,7 @@ func TestMetricsCount(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if !check(got) {
-		t.Errorf("metrics %v: want 1 socket open, delivered+replayed = 2, 1 or 2 duplicates dropped", got)
+		t.Errorf("metrics %v: want 1 socket open, delivered+replayed = 2, delivered+duplicates = 3", got)
 	}
 	raw, _ := json.Marshal(got)
 	t.Logf("metrics: %s", raw)
