@@ -123,10 +123,12 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = runThroughput(ctx, &o)
 	case "sockets":
 		r, err = runSockets(ctx, &o)
+	case "conversations":
+		r, err = runConversations(ctx, &o)
 	case "fanout":
 		return nil, fmt.Errorf("fanout needs posts, which this server does not have yet; the hub's fan-out is measured by `go test -bench Fanout ./realtime`")
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (want crossworker, throughput, sockets or fanout)", scenario)
+		return nil, fmt.Errorf("unknown scenario %q (want crossworker, throughput, sockets, conversations or fanout)", scenario)
 	}
 	if r != nil {
 		r.Scenario, r.Targets = scenario, o.Targets

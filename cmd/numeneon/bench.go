@@ -20,6 +20,8 @@ Scenarios:
                 (--concurrency) or open loop (--rate); requests/s, delivered/s, latency
   sockets       opens --sockets authenticated sockets and holds them; handshakes/s,
                 server memory per socket (--pids), idle Redis commands (--redis)
+  conversations one user with --users conversations reads its inbox in a closed loop
+                (--concurrency, --duration); latency of GET /api/messages/conversations/
   fanout        needs posts (not yet in this server); see go test -bench Fanout ./realtime
 
 The targets need RATE_LIMITS=off (a load test trips the default limits).
@@ -38,7 +40,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	targets := fs.String("targets", "http://127.0.0.1:8000", "comma-separated base URLs, one per worker or instance")
-	fs.IntVar(&o.Users, "users", 16, "crossworker: pairs; throughput: sender/receiver pairs")
+	fs.IntVar(&o.Users, "users", 16, "crossworker: pairs; throughput: sender/receiver pairs; conversations: peers")
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "closed loop: requests in flight")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop: messages per second (0: closed loop)")
 	fs.DurationVar(&o.Duration, "duration", 0, "throughput: how long to send (default 10s)")
