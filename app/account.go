@@ -145,6 +145,7 @@ func (s *Service) upgradePasswordHash(ctx context.Context, userID int64, passwor
 		err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
 			return tx.SetPasswordHash(ctx, userID, hash)
 		})
+		s.users.forget(userID)
 	}
 	if err != nil {
 		s.logger.Warn("upgrade password hash", "user_id", userID, "err", err)
@@ -202,7 +203,7 @@ func (s *Service) AuthenticateAccess(ctx context.Context, token string) (*numene
 // activeUser loads the user a token names: ENOTFOUND becomes EUNAUTHORIZED
 // (the token names nobody), an inactive account EFORBIDDEN.
 func (s *Service) activeUser(ctx context.Context, id int64) (*numeneon.User, error) {
-	u, err := s.store.FindUserByID(ctx, id)
+	u, err := s.findUser(ctx, id)
 	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
 		return nil, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgUserNotFound)
 	} else if err != nil {

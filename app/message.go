@@ -55,7 +55,7 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 	// stored as null, as API.md allows. The stories feature replaces this
 	// with a lookup of a story the caller can see.
 	storyID = nil
-	receiver, err := s.store.FindUserByID(ctx, receiverID)
+	receiver, err := s.findUser(ctx, receiverID)
 	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND || (err == nil && !receiver.IsActive) {
 		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
 	} else if err != nil {

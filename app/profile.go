@@ -65,6 +65,7 @@ func (s *Service) UpdateProfile(ctx context.Context, upd numeneon.ProfileUpdate)
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
 		return tx.UpdateProfile(ctx, me.ID, upd)
 	})
+	s.users.forget(me.ID)
 	if err != nil {
 		return nil, fmt.Errorf("update profile of user %d: %w", me.ID, err)
 	}

@@ -26,6 +26,7 @@ type Service struct {
 	// messages commits the message write path: one transaction per message
 	// by default, shared transactions with group commit (UseGroupCommit).
 	messages keyedWriter
+	users    *userCache
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose
@@ -53,7 +54,7 @@ func NewService(store numeneon.Store, layer numeneon.Layer, tokens *auth.Tokens,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, layer: layer, tokens: tokens, logger: logger, messages: storeWriter{store}}
+	return &Service{store: store, layer: layer, tokens: tokens, logger: logger, messages: storeWriter{store}, users: newUserCache()}
 }
 
 // actor returns the acting user of ctx, or EUNAUTHORIZED for an anonymous
