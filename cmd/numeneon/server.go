@@ -74,10 +74,10 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	tokens := auth.NewTokens([]byte(cfg.SecretKey))
 	svc := app.NewService(s.store, s.layer, tokens, s.Logger)
 	// Concurrent messages share transactions. SQLite has one writer, so one
-	// lane; PostgreSQL overlaps a few transactions' round trips.
+	// lane; PostgreSQL gains from two (measured: 2 beat 1, 4, 8 and 16).
 	lanes := 1
 	if kind, _ := cfg.databaseKind(); kind == "postgres" {
-		lanes = 4
+		lanes = 2
 	}
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
 	svc.UseGroupCommit(s.writes)
