@@ -28,7 +28,7 @@ type Options struct {
 	Sockets     int           // sockets: how many to open (default 1000)
 	SourceAddrs []string      // sockets: local addresses to dial from (127.0.0.x), to pass 60,000 sockets
 	PIDs        []int         // server processes whose RSS is read
-	RedisURL    string        // Redis whose commands are counted
+	RedisURL    string        // Redis whose commands are counted (sockets: while idle; throughput: per delivered event)
 	Hold        time.Duration // sockets: how long to hold them idle before measuring (default 10s)
 	Password    string        // password of the users the run creates
 	Progress    io.Writer     // progress lines (nil: none)

@@ -60,6 +60,10 @@ func runThroughput(ctx context.Context, o *Options) (*Result, error) {
 		sent.Add(1)
 	}
 
+	cmdsBefore, err := redisCommands(ctx, o.RedisURL)
+	if err != nil {
+		return nil, err
+	}
 	progress := newProgress(o.Progress, "throughput", &sent, &tr.delivered)
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
@@ -98,21 +102,29 @@ func runThroughput(ctx context.Context, o *Options) (*Result, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	delivered := tr.delivered.Load()
+	cmdsAfter, err := redisCommands(ctx, o.RedisURL)
+	if err != nil {
+		return nil, err
+	}
 	// Let the last deliveries land before counting.
 	stored, lost, dups, err := reconcile(ctx, receivers, streams, 10*time.Second)
 	progress.stop()
 	if err != nil {
 		return nil, err
 	}
+	figures := map[string]float64{
+		"requests/s":          float64(sent.Load()) / elapsed.Seconds(),
+		"delivered/s":         float64(delivered) / elapsed.Seconds(),
+		"pairs":               float64(n),
+		"target rate (msg/s)": o.Rate,
+	}
+	if o.RedisURL != "" && delivered > 0 {
+		figures["redis commands per delivered event"] = float64(cmdsAfter-cmdsBefore) / float64(delivered)
+	}
 	return &Result{
 		Sent: sent.Load(), Delivered: stored - lost, Lost: lost, Duplicated: dups, Errors: errs.Load(),
 		Seconds: elapsed.Seconds(),
-		Figures: map[string]float64{
-			"requests/s":          float64(sent.Load()) / elapsed.Seconds(),
-			"delivered/s":         float64(delivered) / elapsed.Seconds(),
-			"pairs":               float64(n),
-			"target rate (msg/s)": o.Rate,
-		},
+		Figures: figures,
 		Latency: map[string]Summary{"http": httpLat.Summary(), "delivery": tr.delivery.Summary()},
 	}, nil
 }

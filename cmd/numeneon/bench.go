@@ -48,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Sockets, "sockets", 1000, "sockets: how many to open")
 	srcs := fs.String("source-addrs", "", "sockets: comma-separated local addresses to dial from (127.0.0.2,127.0.0.3,…) to pass 60,000 sockets")
 	pids := fs.String("pids", "", "sockets: comma-separated server pids whose memory is read")
-	fs.StringVar(&o.RedisURL, "redis", "", "sockets: Redis URL whose command counts are read")
+	fs.StringVar(&o.RedisURL, "redis", "", "Redis URL whose command counts are read (sockets: idle; throughput: per delivered event)")
 	fs.DurationVar(&o.Hold, "hold", 0, "sockets: how long to hold the sockets idle (default 10s)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args[1:]); err != nil {
