@@ -24,14 +24,21 @@ const subprotocolToken = "access_token"
 // ServeHTTP is the endpoint /ws/notifications/. Handshakes that carry a token
 // (?token= or the access_token subprotocol) are authenticated before the
 // upgrade and refused with an HTTP status; without one, the first message
-// must be {"type":"auth","token":"..."} within AuthTimeout. The handler runs
-// for the life of the socket: it is the socket's reader.
+// must be {"type":"auth","token":"..."} within AuthTimeout. The handler
+// returns once the socket is set up: the socket's reader is a goroutine of
+// its own, so the HTTP server's goroutine, its request and its 4 KiB
+// buffers are not kept for the life of every socket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.enter() {
 		h.reject(w, r, http.StatusServiceUnavailable, "shutting_down", "Server is shutting down.")
 		return
 	}
-	defer h.wg.Done()
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			h.wg.Done()
+		}
+	}()
 
 	if h.cfg.AllowHandshake != nil {
 		if ok, retryAfter := h.cfg.AllowHandshake(r); !ok {
@@ -74,7 +81,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// subprotocols it offered, wherever the token came from.
 		opts.Subprotocols = []string{subprotocolToken}
 	}
-	conn, err := websocket.Accept(w, r, opts)
+	conn, err := websocket.Accept(smallBuffers{w}, r, opts)
 	if err != nil {
 		// Accept has answered the client (426, 400, ...).
 		h.metrics.rejected.WithLabelValues("bad_upgrade").Inc()
@@ -83,15 +90,35 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(h.cfg.ReadLimit)
 
-	if user == nil {
-		user, expiry, err = h.authenticateFirstMessage(conn)
+	if user != nil {
+		if s := h.openSocket(conn, user, expiry, since, hasSince); s != nil {
+			handedOff = true
+			go s.serve()
+		}
+		return
+	}
+	// The first message carries the token: wait for it on a goroutine of
+	// its own, so the HTTP server's goroutine and buffers are let go.
+	remote := r.RemoteAddr
+	handedOff = true
+	go func() {
+		handedOff := false
+		defer func() {
+			if !handedOff {
+				h.wg.Done()
+			}
+		}()
+		user, expiry, err := h.authenticateFirstMessage(conn)
 		if err != nil {
 			h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
-			h.log.Info("websocket authentication failed", "remote", r.RemoteAddr, "code", numeneon.ErrorCode(err))
+			h.log.Info("websocket authentication failed", "remote", remote, "code", numeneon.ErrorCode(err))
 			return
 		}
-	}
-	h.serveSocket(conn, user, expiry, since, hasSince)
+		if s := h.openSocket(conn, user, expiry, since, hasSince); s != nil {
+			handedOff = true
+			go s.serve()
+		}
+	}()
 }
 
 // authenticate calls Config.Authenticate and refuses inactive users even

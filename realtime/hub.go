@@ -155,8 +155,15 @@ func (h *Hub) Sockets() int { return int(h.open.Load()) }
 func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
+	sockets := make([]*socket, 0, len(h.sockets))
+	for s := range h.sockets {
+		sockets = append(sockets, s)
+	}
 	h.mu.Unlock()
 	h.cancel()
+	for _, s := range sockets {
+		s.requestStop(hubClosing)
+	}
 	h.wg.Wait()
 }
 
@@ -206,7 +213,7 @@ func (h *Hub) LayerReconnected() {
 // here it subscribes this process to the user's channel and records the
 // presence; when the user came online, friends get a presence event.
 func (h *Hub) attach(ctx context.Context, s *socket) error {
-	uid := s.user.ID
+	uid := s.userID
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -229,7 +236,7 @@ func (h *Hub) attach(ctx context.Context, s *socket) error {
 	if us.online {
 		return nil
 	}
-	if err := h.goOnline(ctx, s.user); err != nil {
+	if err := h.goOnline(ctx, uid); err != nil {
 		h.release(us, s)
 		return err
 	}
@@ -242,7 +249,7 @@ func (h *Hub) attach(ctx context.Context, s *socket) error {
 // event.
 func (h *Hub) detach(s *socket) {
 	h.mu.Lock()
-	us := h.users[s.user.ID]
+	us := h.users[s.userID]
 	delete(us.sockets, s)
 	delete(h.sockets, s)
 	h.mu.Unlock()
@@ -253,7 +260,7 @@ func (h *Hub) detach(s *socket) {
 	last := us.refs == 1
 	h.mu.Unlock()
 	if last && us.online {
-		h.goOffline(s.user.ID)
+		h.goOffline(s.userID)
 		us.online = false
 	}
 	h.release(us, s)
@@ -268,25 +275,30 @@ func (h *Hub) release(us *userSockets, s *socket) {
 	delete(h.sockets, s)
 	us.refs--
 	if us.refs == 0 {
-		delete(h.users, s.user.ID)
+		delete(h.users, s.userID)
 	}
 }
 
-func (h *Hub) goOnline(ctx context.Context, u *numeneon.User) error {
-	if err := h.cfg.Layer.Subscribe(ctx, u.ID); err != nil {
-		return fmt.Errorf("subscribe to user %d: %w", u.ID, err)
+func (h *Hub) goOnline(ctx context.Context, userID int64) error {
+	if err := h.cfg.Layer.Subscribe(ctx, userID); err != nil {
+		return fmt.Errorf("subscribe to user %d: %w", userID, err)
 	}
-	cameOnline, err := h.cfg.Presence.Connect(ctx, u.ID)
+	cameOnline, err := h.cfg.Presence.Connect(ctx, userID)
 	if err != nil {
-		if err2 := h.cfg.Layer.Unsubscribe(context.WithoutCancel(ctx), u.ID); err2 != nil {
-			h.log.Warn("unsubscribe after failed presence connect", "user_id", u.ID, "error", err2)
+		if err2 := h.cfg.Layer.Unsubscribe(context.WithoutCancel(ctx), userID); err2 != nil {
+			h.log.Warn("unsubscribe after failed presence connect", "user_id", userID, "error", err2)
 		}
-		return fmt.Errorf("record presence of user %d: %w", u.ID, err)
+		return fmt.Errorf("record presence of user %d: %w", userID, err)
 	}
 	if cameOnline {
-		h.publishPresence(ctx, u.ID, true)
+		h.publishPresence(ctx, userID, true)
 	}
 	return nil
+}
+
+// lastNotificationID is where a socket without a resume point starts.
+func (h *Hub) lastNotificationID(userID int64) (int64, error) {
+	return h.cfg.Store.LastNotificationID(h.ctx, userID)
 }
 
 func (h *Hub) goOffline(userID int64) {

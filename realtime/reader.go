@@ -36,9 +36,9 @@ func (s *socket) readLoop() {
 		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
 			if code := websocket.CloseStatus(err); code != -1 {
-				s.hub.log.Debug("socket closed by peer", "user_id", s.user.ID, "code", int(code))
+				s.hub.log.Debug("socket closed by peer", "user_id", s.userID, "code", int(code))
 			} else {
-				s.hub.log.Debug("socket read ended", "user_id", s.user.ID, "error", err)
+				s.hub.log.Debug("socket read ended", "user_id", s.userID, "error", err)
 			}
 			return
 		}
@@ -91,14 +91,14 @@ func (s *socket) handleTyping(rawTo json.RawMessage) {
 		s.sendError(`typing needs "to": a user id.`)
 		return
 	}
-	if to == s.user.ID {
+	if to == s.userID {
 		s.sendError("You cannot send typing events to yourself.")
 		return
 	}
-	friends, err := s.hub.cfg.Store.AreFriends(s.ctx, s.user.ID, to)
+	friends, err := s.hub.cfg.Store.AreFriends(s.hub.ctx, s.userID, to)
 	if err != nil {
-		if s.ctx.Err() == nil {
-			s.hub.log.Error("check friendship for typing", "user_id", s.user.ID, "to", to, "error", err)
+		if s.hub.ctx.Err() == nil {
+			s.hub.log.Error("check friendship for typing", "user_id", s.userID, "to", to, "error", err)
 			s.sendError("Internal error.")
 		}
 		return
@@ -107,10 +107,10 @@ func (s *socket) handleTyping(rawTo json.RawMessage) {
 		s.sendError("You can only send typing events to friends.")
 		return
 	}
-	data, _ := json.Marshal(map[string]tinyUser{"user": {s.user.ID, s.user.Username}})
+	data, _ := json.Marshal(map[string]tinyUser{"user": {s.userID, s.username}})
 	env := numeneon.Envelope{UserID: to, Frame: numeneon.EventFrame(numeneon.EventTyping, data, 0)}
-	if err := s.hub.cfg.Layer.Publish(s.ctx, env); err != nil && s.ctx.Err() == nil {
-		s.hub.log.Warn("publish typing", "user_id", s.user.ID, "to", to, "error", err)
+	if err := s.hub.cfg.Layer.Publish(s.hub.ctx, env); err != nil && s.hub.ctx.Err() == nil {
+		s.hub.log.Warn("publish typing", "user_id", s.userID, "to", to, "error", err)
 		s.sendError("Could not deliver the typing event.")
 	}
 }

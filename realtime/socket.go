@@ -25,24 +25,35 @@ type outFrame struct {
 	event bool   // an event from the layer, as opposed to a reply to the client
 }
 
+// stopReason says why a socket must end; the writer turns it into a close
+// code.
+type stopReason uint8
+
+const (
+	running     stopReason = iota
+	readerGone             // the connection ended under the reader
+	hubClosing             // Hub.Close: close with 1012
+	cannotStart            // the socket could not be set up: close with 1013
+)
+
 // socket is one WebSocket connection of an authenticated user. Its reader
-// runs on the HTTP handler's goroutine, its writer on a goroutine of its own;
-// everything the writer must do (write, replay, close with a code) is asked
-// through the queue and the flags below, so nobody else ever blocks on the
-// connection.
+// runs on a goroutine of its own for the life of the socket. Its writer runs
+// only while there is something to do: every write, replay, ping and close
+// is asked for through the queue and the flags below, and the first request
+// to an idle socket starts a writer goroutine that ends once nothing is
+// left. An idle socket therefore costs one parked goroutine, not two, and
+// nobody else ever blocks on the connection.
 type socket struct {
-	hub    *Hub
-	conn   *websocket.Conn
-	user   *numeneon.User
-	expiry time.Time
+	hub      *Hub
+	conn     *websocket.Conn
+	userID   int64
+	username string    // for the greeting and typing events; the rest of the user is not kept
+	expiry   time.Time // the access token's; zero: never
+	// timer fires at the next ping or at the token's expiry, whichever comes
+	// first; the writer rearms it after each.
+	timer *time.Timer
 
-	// ctx ends when the reader stops or the hub closes; it bounds store and
-	// layer calls made for this socket.
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	wake       chan struct{} // capacity 1: "look at the queue and flags"
-	overflowed atomic.Bool   // set once; the writer closes with CloseSlowConsumer
+	overflowed atomic.Bool // set once; the writer closes with CloseSlowConsumer
 
 	mu          sync.Mutex
 	queue       []outFrame
@@ -50,27 +61,39 @@ type socket struct {
 	resume      bool  // a resume from resumeSince is pending
 	resumeSince int64 // the client's last seen id
 	catchUp     bool  // a catch-up from the store is pending (gap or layer reconnect)
+	tick        bool  // the timer fired: ping, or end the socket if the token expired
+	stop        stopReason
+	ready       bool           // set up: writers may run
+	writing     bool           // a writer goroutine runs
+	finished    bool           // the writer closed the connection: nothing more is written
+	writers     sync.WaitGroup // the writer goroutine, for the reader's last wait
 
-	// Owned by the writer goroutine.
-	batch  []outFrame // the queue taken in one go; swapped with queue
-	lastID int64      // the last stored id sent (or the client's since)
-	known  bool       // lastID is meaningful
+	// Owned by the writer (one at a time, ordered by mu).
+	batch   []outFrame // the queue taken in one go; swapped with queue
+	lastID  int64      // the last stored id sent (or the client's since)
+	known   bool       // lastID is meaningful
+	greeted bool       // connection_established was sent
 }
 
 func newSocket(h *Hub, conn *websocket.Conn, u *numeneon.User, expiry time.Time) *socket {
-	s := &socket{hub: h, conn: conn, user: u, expiry: expiry, wake: make(chan struct{}, 1)}
-	s.ctx, s.cancel = context.WithCancel(h.ctx)
-	return s
+	return &socket{hub: h, conn: conn, userID: u.ID, username: u.Username, expiry: expiry}
 }
 
-// serveSocket runs an authenticated socket until it closes.
-func (h *Hub) serveSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Time, since int64, hasSince bool) {
+// openSocket sets up an authenticated socket: it receives its user's
+// envelopes and knows where to start. It returns nil when the socket could
+// not be set up; the connection is closed then. The caller starts the
+// socket's reader with go s.serve() on success.
+//
+// It runs on the goroutine that did the handshake, not on the reader: the
+// store and the layer grow a goroutine's stack to many KiB, and a reader
+// parked with such a stack would keep it (the runtime shrinks a stack only
+// while at most a quarter of it is used).
+func (h *Hub) openSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Time, since int64, hasSince bool) *socket {
 	s := newSocket(h, conn, u, expiry)
-	defer s.cancel()
 	if hasSince {
 		s.requestResume(since)
 	}
-	if err := h.attach(s.ctx, s); err != nil {
+	if err := h.attach(h.ctx, s); err != nil {
 		code := websocket.StatusTryAgainLater
 		if h.ctx.Err() != nil {
 			code = websocket.StatusServiceRestart
@@ -78,39 +101,50 @@ func (h *Hub) serveSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Ti
 			h.log.Error("attach socket", "user_id", u.ID, "error", err)
 		}
 		conn.Close(code, "try again later")
-		return
+		return nil
 	}
 	if !hasSince {
 		// Without a resume point the socket starts at the newest stored
 		// event, read after subscribing: from then on every live event is
 		// checked for gaps and duplicates, so one that overtakes another
-		// (two commits published at once) cannot hide the other.
-		last, err := h.cfg.Store.LastNotificationID(s.ctx, u.ID)
+		// (two commits published at once) cannot hide the other. Nothing
+		// stored after that id can be missing yet, so there is nothing to
+		// replay.
+		last, err := h.lastNotificationID(u.ID)
 		if err != nil {
-			h.detach(s)
-			h.log.Error("read last notification id", "user_id", u.ID, "error", err)
-			conn.Close(websocket.StatusTryAgainLater, "try again later")
-			return
+			if h.ctx.Err() == nil {
+				h.log.Error("read last notification id", "user_id", u.ID, "error", err)
+			}
+			s.requestStop(cannotStart)
 		}
-		s.requestResume(last)
+		s.lastID, s.known = last, true
 	}
 	h.open.Add(1)
 	h.metrics.socketsOpen.Inc()
 	h.log.Debug("socket opened", "user_id", u.ID)
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		s.writeLoop()
-	}()
+	s.timer = time.AfterFunc(s.nextTick(time.Now()), s.onTimer)
+	s.mu.Lock()
+	s.ready = true
+	s.startWriterLocked() // the greeting, or the close asked for meanwhile
+	s.mu.Unlock()
+	return s
+}
+
+// serve is the socket's reader goroutine: it runs until the connection
+// closes, then waits for the writer and takes the socket off the hub.
+func (s *socket) serve() {
+	h := s.hub
+	defer h.wg.Done()
 	s.readLoop()
-	s.cancel()
-	<-writerDone
+	s.requestStop(readerGone)
+	s.writers.Wait()
+	s.timer.Stop()
 
 	h.detach(s)
 	h.open.Add(-1)
 	h.metrics.socketsOpen.Dec()
-	h.log.Debug("socket closed", "user_id", u.ID)
+	h.log.Debug("socket closed", "user_id", s.userID)
 }
 
 // enqueue adds f to the queue without blocking. When the queue would exceed
@@ -123,22 +157,24 @@ func (s *socket) enqueue(f outFrame) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return
+	}
 	if len(s.queue) > 0 && s.queuedBytes+len(f.frame) > s.hub.cfg.QueueBytes {
 		clear(s.queue)
 		s.queue = s.queue[:0]
 		s.queuedBytes = 0
-		s.mu.Unlock()
 		if !s.overflowed.Swap(true) {
 			s.hub.metrics.overflows.Inc()
-			s.hub.log.Info("socket queue overflow", "user_id", s.user.ID, "queue_bytes", s.hub.cfg.QueueBytes)
+			s.hub.log.Info("socket queue overflow", "user_id", s.userID, "queue_bytes", s.hub.cfg.QueueBytes)
 		}
-		s.signal()
+		s.startWriterLocked()
 		return
 	}
 	s.queue = append(s.queue, f)
 	s.queuedBytes += len(f.frame)
-	s.mu.Unlock()
-	s.signal()
+	s.startWriterLocked()
 }
 
 // send queues a reply to the client (pong, error).
@@ -152,19 +188,25 @@ func (s *socket) sendError(message string) {
 	s.send(b)
 }
 
-func (s *socket) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// startWriterLocked starts a writer goroutine for work just recorded, unless
+// one runs (it will see the work before it ends), the socket is not set up
+// yet (the first writer starts when it is) or the connection is closed.
+// The caller holds s.mu.
+func (s *socket) startWriterLocked() {
+	if s.writing || !s.ready || s.finished {
+		return
 	}
+	s.writing = true
+	s.writers.Add(1)
+	go s.writeLoop()
 }
 
 // requestResume asks the writer to replay every stored event after since.
 func (s *socket) requestResume(since int64) {
 	s.mu.Lock()
 	s.resume, s.resumeSince = true, since
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signal()
 }
 
 // requestCatchUp asks the writer to send what the store has after the last
@@ -172,82 +214,140 @@ func (s *socket) requestResume(since int64) {
 func (s *socket) requestCatchUp() {
 	s.mu.Lock()
 	s.catchUp = true
+	s.startWriterLocked()
 	s.mu.Unlock()
-	s.signal()
+}
+
+// requestStop asks the writer to close the connection. The first reason
+// wins: a hub shutdown seen before the reader noticed the closed connection
+// still closes with 1012.
+func (s *socket) requestStop(why stopReason) {
+	s.mu.Lock()
+	if s.stop == running {
+		s.stop = why
+	}
+	s.startWriterLocked()
+	s.mu.Unlock()
+}
+
+func (s *socket) onTimer() {
+	s.mu.Lock()
+	s.tick = true
+	s.startWriterLocked()
+	s.mu.Unlock()
+}
+
+// nextTick is how long from now until the next ping or the token's expiry.
+func (s *socket) nextTick(now time.Time) time.Duration {
+	d := s.hub.cfg.PingInterval
+	if !s.expiry.IsZero() {
+		d = min(d, s.expiry.Sub(now))
+	}
+	return d
 }
 
 // errWriteFailed marks a failed write: the connection is gone, so there is
 // no close frame to send.
 var errWriteFailed = errors.New("write to socket")
 
-// writeLoop is the socket's writer goroutine. It closes the connection when
-// it returns, with the code of the reason it stopped.
+// writeLoop is a writer goroutine: it does the work asked for until none is
+// left. When the socket must end, it closes the connection with the code of
+// the reason and marks the socket finished, so no writer runs again.
 func (s *socket) writeLoop() {
-	code, reason := s.runWriter()
-	if code == 0 {
-		s.conn.CloseNow()
+	defer s.writers.Done()
+	for {
+		s.mu.Lock()
+		stop, tick := s.stop, s.tick
+		s.tick = false
+		work := stop != running || tick || !s.greeted || len(s.queue) > 0 || s.resume || s.catchUp || s.overflowed.Load()
+		if !work {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+
+		code, reason, done := s.work(stop, tick)
+		if !done {
+			continue
+		}
+		if code == 0 {
+			s.conn.CloseNow()
+		} else {
+			s.conn.Close(code, reason)
+		}
+		s.mu.Lock()
+		s.finished, s.writing = true, false
+		clear(s.queue)
+		s.queue, s.batch, s.queuedBytes = nil, nil, 0
+		s.mu.Unlock()
 		return
 	}
-	s.conn.Close(code, reason)
 }
 
-func (s *socket) runWriter() (websocket.StatusCode, string) {
-	established, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
-		UserID  int64  `json:"user_id"`
-	}{"connection_established", "Connected as " + s.user.Username, s.user.ID})
-	if err := s.write(established); err != nil {
-		return 0, ""
+// work does one round of what was asked: close, greet, ping or expire, then
+// write what is queued. done means the socket ends with code (0: without a
+// close frame).
+func (s *socket) work(stop stopReason, tick bool) (code websocket.StatusCode, reason string, done bool) {
+	if stop != running {
+		code, reason = s.stopCode(nil)
+		return code, reason, true
 	}
-
-	ping := time.NewTicker(s.hub.cfg.PingInterval)
-	defer ping.Stop()
-	var expired <-chan time.Time
-	if !s.expiry.IsZero() {
-		t := time.NewTimer(time.Until(s.expiry))
-		defer t.Stop()
-		expired = t.C
-	}
-	for {
-		select {
-		case <-s.ctx.Done():
-			return s.stopCode(nil)
-		case <-expired:
-			if err := s.write([]byte(`{"type":"token_expired"}`)); err != nil {
-				return 0, ""
-			}
-			return CloseUnauthorized, "token expired"
-		case <-ping.C:
-			ctx, cancel := context.WithTimeout(s.ctx, s.hub.cfg.WriteTimeout)
-			err := s.conn.Ping(ctx)
-			cancel()
-			if err != nil {
-				// Either the peer did not answer in time or the socket is
-				// ending; a dead peer gets no close handshake.
-				s.hub.log.Debug("ping failed", "user_id", s.user.ID, "error", err)
-				return s.stopCode(errWriteFailed)
-			}
-		case <-s.wake:
-			if err := s.flush(); err != nil {
-				return s.stopCode(err)
-			}
+	if !s.greeted {
+		s.greeted = true
+		established, _ := json.Marshal(struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+			UserID  int64  `json:"user_id"`
+		}{"connection_established", "Connected as " + s.username, s.userID})
+		if err := s.write(established); err != nil {
+			return 0, "", true
 		}
 	}
+	if tick {
+		now := time.Now()
+		if !s.expiry.IsZero() && !now.Before(s.expiry) {
+			if err := s.write([]byte(`{"type":"token_expired"}`)); err != nil {
+				return 0, "", true
+			}
+			return CloseUnauthorized, "token expired", true
+		}
+		ctx, cancel := context.WithTimeout(s.hub.ctx, s.hub.cfg.WriteTimeout)
+		err := s.conn.Ping(ctx)
+		cancel()
+		if err != nil {
+			// Either the peer did not answer in time or the socket is
+			// ending; a dead peer gets no close handshake.
+			s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
+			code, reason = s.stopCode(errWriteFailed)
+			return code, reason, true
+		}
+		s.timer.Reset(s.nextTick(time.Now()))
+	}
+	if err := s.flush(); err != nil {
+		code, reason = s.stopCode(err)
+		return code, reason, true
+	}
+	return 0, "", false
 }
 
 // stopCode chooses how the writer closes the connection after err (nil:
-// the socket's context ended).
+// a stop was requested).
 func (s *socket) stopCode(err error) (websocket.StatusCode, string) {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
 	switch {
-	case s.hub.ctx.Err() != nil:
+	case stop == hubClosing || s.hub.ctx.Err() != nil:
 		return websocket.StatusServiceRestart, "service restart"
 	case s.overflowed.Load():
 		return CloseSlowConsumer, "slow consumer; reconnect with since"
-	case s.ctx.Err() != nil, errors.Is(err, errWriteFailed):
+	case stop == cannotStart:
+		return websocket.StatusTryAgainLater, "try again later"
+	case stop == readerGone, errors.Is(err, errWriteFailed):
 		return 0, "" // the reader stopped or the connection broke
 	default:
-		s.hub.log.Error("socket writer", "user_id", s.user.ID, "error", err)
+		s.hub.log.Error("socket writer", "user_id", s.userID, "error", err)
 		return websocket.StatusInternalError, "internal error; reconnect with since"
 	}
 }
@@ -328,9 +428,9 @@ func (s *socket) writeFrame(f outFrame) error {
 // order, page by page, until the store has no more.
 func (s *socket) replay() error {
 	for {
-		ns, err := s.hub.cfg.Store.ListNotifications(s.ctx, s.user.ID, s.lastID, replayPageSize)
+		ns, err := s.hub.cfg.Store.ListNotifications(s.hub.ctx, s.userID, s.lastID, replayPageSize)
 		if err != nil {
-			return fmt.Errorf("list notifications of user %d after %d: %w", s.user.ID, s.lastID, err)
+			return fmt.Errorf("list notifications of user %d after %d: %w", s.userID, s.lastID, err)
 		}
 		if len(ns) == 0 {
 			return nil
