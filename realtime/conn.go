@@ -12,12 +12,13 @@ import (
 // Buffer sizes of an upgraded connection. coder/websocket keeps the
 // bufio.Reader and bufio.Writer of the hijack for the life of the
 // connection; net/http's are 4 KiB each, most of an idle socket's memory.
-// Client messages are small, and a bufio.Reader passes reads larger than its
-// buffer straight to the connection, so a small read buffer costs at most a
-// second read call for a large message. The write buffer holds a frame
-// header and a typical event; a larger frame is written in two calls.
+// Client messages are small (ping, typing, resume: under 64 bytes), and a
+// bufio.Reader passes reads larger than its buffer straight to the
+// connection, so a small read buffer costs a large message an extra read
+// call or two. The write buffer holds a frame header and a typical event; a
+// larger frame is written in two calls.
 const (
-	readBufferSize  = 256
+	readBufferSize  = 128
 	writeBufferSize = 512
 )
 

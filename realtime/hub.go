@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -113,6 +112,10 @@ type Hub struct {
 
 	probeMu      sync.Mutex
 	probeWaiters map[string]chan struct{}
+
+	presenceMu      sync.Mutex
+	presenceQueue   []presenceChange
+	presenceRunning bool
 }
 
 // userSockets is the hub's entry for one user with sockets on this process.
@@ -291,7 +294,7 @@ func (h *Hub) goOnline(ctx context.Context, userID int64) error {
 		return fmt.Errorf("record presence of user %d: %w", userID, err)
 	}
 	if cameOnline {
-		h.publishPresence(ctx, userID, true)
+		h.announcePresence(presenceChange{userID, true})
 	}
 	return nil
 }
@@ -313,50 +316,21 @@ func (h *Hub) goOffline(userID int64) {
 		return
 	}
 	if wentOffline {
-		h.publishPresence(ctx, userID, false)
+		h.announcePresence(presenceChange{userID, false})
 	}
 }
 
 // presenceLost is the Presence.Listen callback: users whose sockets were on
-// a process that died are offline now, and their friends should hear it. It
-// runs the work on a goroutine of the hub, not on the presence's.
+// a process that died are offline now, and their friends should hear it.
+// The presence goroutine of the hub tells them, not the presence's.
 func (h *Hub) presenceLost(userIDs []int64) {
 	if len(userIDs) == 0 || !h.enter() {
 		return
 	}
-	ids := append([]int64(nil), userIDs...)
-	go func() {
-		defer h.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), detachTimeout)
-		defer cancel()
-		for _, id := range ids {
-			h.publishPresence(ctx, id, false)
-		}
-	}()
-}
-
-// publishPresence tells every friend of userID whether the user is online.
-// Presence events are not stored (id 0): a missed one is corrected by the
-// next. Failures are logged, never returned: they must not stop a socket.
-func (h *Hub) publishPresence(ctx context.Context, userID int64, online bool) {
-	friends, err := h.cfg.Store.FriendIDs(ctx, userID)
-	if err != nil {
-		h.log.Warn("list friends for presence", "user_id", userID, "error", err)
-		return
+	defer h.wg.Done()
+	changes := make([]presenceChange, len(userIDs))
+	for i, id := range userIDs {
+		changes[i] = presenceChange{id, false}
 	}
-	if len(friends) == 0 {
-		return
-	}
-	data, _ := json.Marshal(struct {
-		UserID int64 `json:"user_id"`
-		Online bool  `json:"online"`
-	}{userID, online})
-	frame := numeneon.EventFrame(numeneon.EventPresence, data, 0)
-	envs := make([]numeneon.Envelope, len(friends))
-	for i, id := range friends {
-		envs[i] = numeneon.Envelope{UserID: id, Frame: frame}
-	}
-	if err := h.cfg.Layer.Publish(ctx, envs...); err != nil {
-		h.log.Warn("publish presence", "user_id", userID, "error", err)
-	}
+	h.announcePresence(changes...)
 }
