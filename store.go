@@ -111,16 +111,18 @@ type Tx interface {
 	DeleteFriendship(ctx context.Context, a, b int64) error
 
 	// CreateMessage inserts m and sets m.ID and m.CreatedAt. An unknown
-	// sender or receiver is ENOTFOUND.
+	// sender or receiver is ENOTFOUND, from this call or, when the store
+	// defers the insert to the commit, from Update.
 	CreateMessage(ctx context.Context, m *Message) error
 	// MarkMessagesRead marks every unread message from senderID to
 	// receiverID read and returns how many changed.
 	MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error)
 
 	// CreateNotification stores n for n.UserID and sets n.ID to the user's
-	// next notification id and n.CreatedAt. It takes the per-user counter
-	// with a row lock, so ids of one user are strictly increasing in commit
-	// order. An unknown user is ENOTFOUND.
+	// next notification id and n.CreatedAt by the time Update returns (it
+	// may set them earlier). It takes the per-user counter with a row lock,
+	// so ids of one user are strictly increasing in commit order. An unknown
+	// user is ENOTFOUND, from this call or from Update.
 	CreateNotification(ctx context.Context, n *Notification) error
 	// MarkNotificationsRead marks the user's unread notifications with
 	// id <= upTo read and returns how many changed.

@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/numeneon/numeneon"
@@ -120,17 +120,24 @@ func (s *Store) ListConversations(ctx context.Context, userID int64, limit int) 
 	return convs, nil
 }
 
-// CreateMessage inserts m and sets m.ID and m.CreatedAt. An unknown sender
-// or receiver is ENOTFOUND, found without a failing statement.
+// CreateMessage queues m for the next flush (deferred.go) and sets m.ID,
+// from the store's reserved ids, and m.CreatedAt, from this process's clock
+// at the precision PostgreSQL keeps. An unknown sender or receiver fails
+// the flush: Update returns ENOTFOUND.
 func (t *Tx) CreateMessage(ctx context.Context, m *numeneon.Message) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO messages (sender_id, receiver_id, content, is_read, story_id)
-		SELECT $1::bigint, $2::bigint, $3::text, $4::boolean, $5::text WHERE `+bothUsersExist+`
-		RETURNING id, created_at`,
-		m.SenderID, m.ReceiverID, m.Content, m.IsRead, m.StoryID).Scan(&m.ID, &m.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return numeneon.Errorf(numeneon.ENOTFOUND, "User not found.")
+	if t.err != nil {
+		return t.err
 	}
-	return mapError(err, "create message")
+	id, err := t.store.messageIDs.next(ctx, t.conn)
+	if err != nil {
+		// Inside a begun transaction the failed statement aborted it.
+		t.err = err
+		return err
+	}
+	m.ID = id
+	m.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	t.msgs = append(t.msgs, *m)
+	return nil
 }
 
 // MarkMessagesRead marks every unread message from senderID to receiverID

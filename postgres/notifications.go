@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -46,12 +45,17 @@ func (s *Store) LastNotificationID(ctx context.Context, userID int64) (int64, er
 	return id, nil
 }
 
-// CreateNotification takes the user's next id from users.last_notification_id
-// and stores n under it, in one statement. The UPDATE holds the user's row
-// lock until commit, so a concurrent writer for the same user waits and gets
-// the next id: ids are strictly increasing in commit order, without gaps
-// (a rolled-back transaction releases its id with its lock).
+// CreateNotification queues n for the next flush (deferred.go), which
+// takes the user's next id from users.last_notification_id and stores n
+// under it, then sets n.ID and n.CreatedAt. The counter's row lock is held
+// until commit, so a concurrent writer for the same user waits and gets the
+// next id: ids are strictly increasing in commit order, without gaps (a
+// rolled-back transaction releases its ids with its lock). An unknown user
+// fails the flush: Update returns ENOTFOUND.
 func (t *Tx) CreateNotification(ctx context.Context, n *numeneon.Notification) error {
+	if t.err != nil {
+		return t.err
+	}
 	// The data is sent as text into a json column, which keeps its bytes
 	// exactly; nil data stays NULL.
 	var data *string
@@ -59,18 +63,8 @@ func (t *Tx) CreateNotification(ctx context.Context, n *numeneon.Notification) e
 		s := string(n.Data)
 		data = &s
 	}
-	err := t.tx.QueryRow(ctx, `WITH next AS (
-			UPDATE users SET last_notification_id = last_notification_id + 1
-			WHERE id = $1
-			RETURNING last_notification_id
-		)
-		INSERT INTO notifications (user_id, id, type, data)
-		SELECT $1, last_notification_id, $2, $3::json FROM next
-		RETURNING id, created_at`, n.UserID, n.Type, data).Scan(&n.ID, &n.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return numeneon.Errorf(numeneon.ENOTFOUND, "User not found.")
-	}
-	return mapError(err, fmt.Sprintf("create notification for user %d", n.UserID))
+	t.notes = append(t.notes, queuedNotification{n: n, userID: n.UserID, typ: n.Type, data: data})
+	return nil
 }
 
 // MarkNotificationsRead marks the user's unread notifications with id <=

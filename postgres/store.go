@@ -29,6 +29,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	// cfg is the pool's configuration, kept for Migrate's own connections.
 	cfg *pgxpool.Config
+	// messageIDs are message ids reserved for CreateMessage.
+	messageIDs idBlock
 }
 
 var _ numeneon.Store = (*Store)(nil)

@@ -2,12 +2,12 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/numeneon/numeneon"
 )
 
@@ -15,12 +15,26 @@ import (
 // races; past it the caller gets the last (internal) error.
 const maxAttempts = 5
 
-// Tx is a numeneon.Tx over one pgx transaction. Its methods avoid statements
+// Tx is a numeneon.Tx over one connection. Its methods avoid statements
 // that fail on expected outcomes (a taken value, an unknown id): a failed
 // statement aborts a PostgreSQL transaction, and fn must be free to go on
 // after an ECONFLICT or ENOTFOUND it handles, as it can on SQLite.
+//
+// CreateMessage and CreateNotification only queue their rows (deferred.go).
+// BEGIN waits for the first statement; the queued rows are written, in one
+// round trip with BEGIN if it is still due, before any other statement and
+// at the end, in one round trip with the COMMIT.
 type Tx struct {
-	tx pgx.Tx
+	store *Store
+	conn  *pgx.Conn
+	// tx runs the statements of the other methods, after BEGIN and the
+	// queued writes.
+	tx    txConn
+	begun bool
+	msgs  []numeneon.Message
+	notes []queuedNotification
+	// err is the failure of a flush: the transaction is aborted.
+	err error
 }
 
 var _ numeneon.Tx = (*Tx)(nil)
@@ -29,6 +43,8 @@ var _ numeneon.Tx = (*Tx)(nil)
 // serialization failure or a deadlock, in fn or at commit, rolls back and
 // runs fn again, up to maxAttempts times, after a short randomized pause so
 // that the contenders do not collide again. fn's own error is returned as is.
+// A message or notification for an unknown user is written after fn
+// returns; Update then rolls back and returns ENOTFOUND.
 //
 // fn must read through tx, not through s: a Store call from fn needs a second
 // connection, and once every connection is held by such a fn the pool waits
@@ -59,26 +75,59 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx numen
 	// Deferred before the rollback below, so it runs after it: pgxpool
 	// destroys a connection released inside a transaction.
 	defer conn.Release()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
+	t := &Tx{store: s, conn: conn.Conn()}
+	t.tx = txConn{t}
 	defer func() {
-		if err != nil {
+		if err != nil && t.conn.PgConn().TxStatus() != 'I' {
 			// Rollback must run even if ctx is done, or the pool has to
 			// destroy the connection, still inside the transaction, and
 			// open a new one.
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+			_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if err := fn(ctx, &Tx{tx: tx}); err != nil {
+	if err := fn(ctx, t); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		if errors.Is(err, pgx.ErrTxCommitRollback) {
-			return fmt.Errorf("commit transaction: a statement failed earlier in it: %w", err)
-		}
-		return fmt.Errorf("commit transaction: %w", err)
+	if t.err != nil {
+		// fn went on after a failed flush; the transaction is aborted.
+		return t.err
 	}
-	return nil
+	if !t.begun && !t.pending() {
+		return nil // fn neither read nor wrote through tx
+	}
+	return t.flush(ctx, true)
 }
+
+// txConn runs a statement of its Tx once the transaction has begun and the
+// queued writes are in, so that the statement sees them.
+type txConn struct{ t *Tx }
+
+func (c txConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	conn, err := c.t.ready(ctx)
+	if err != nil {
+		return errRow{err}
+	}
+	return conn.QueryRow(ctx, sql, args...)
+}
+
+func (c txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	conn, err := c.t.ready(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return conn.Query(ctx, sql, args...)
+}
+
+func (c txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	conn, err := c.t.ready(ctx)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return conn.Exec(ctx, sql, args...)
+}
+
+// errRow is a pgx.Row whose Scan reports the failure that kept its
+// statement from running.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

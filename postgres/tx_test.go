@@ -11,10 +11,10 @@ import (
 	"github.com/numeneon/numeneon"
 )
 
-// TestUpdateRetriesDeadlock makes two transactions take two users'
-// notification counters in opposite orders, so PostgreSQL must abort one as
-// a deadlock victim. Both Updates must still succeed (the victim is run
-// again) and each user must end with ids 1 and 2, without a gap.
+// TestUpdateRetriesDeadlock makes two transactions update two users'
+// profiles in opposite orders, so PostgreSQL must abort one as a deadlock
+// victim. Both Updates must still succeed (the victim is run again), with
+// their notifications: each user must end with ids 1 and 2, without a gap.
 func TestUpdateRetriesDeadlock(t *testing.T) {
 	s := MustOpenStore(t)
 	alice, bob := createUser(t, s, "alice"), createUser(t, s, "bob")
@@ -30,7 +30,13 @@ func TestUpdateRetriesDeadlock(t *testing.T) {
 		wg    sync.WaitGroup
 		errs  [2]error
 	)
-	notify := func(ctx context.Context, tx numeneon.Tx, userID int64) error {
+	// Notifications only lock their users' rows at commit, in id order, so
+	// the opposite orders come from profile updates, which lock at once.
+	touch := func(ctx context.Context, tx numeneon.Tx, userID int64) error {
+		bio := "touched"
+		if err := tx.UpdateProfile(ctx, userID, numeneon.ProfileUpdate{Bio: &bio}); err != nil {
+			return err
+		}
 		return tx.CreateNotification(ctx, &numeneon.Notification{UserID: userID, Type: numeneon.EventNewMessage, Data: json.RawMessage(`{}`)})
 	}
 	order := [2][2]int64{{alice.ID, bob.ID}, {bob.ID, alice.ID}}
@@ -40,14 +46,14 @@ func TestUpdateRetriesDeadlock(t *testing.T) {
 			defer wg.Done()
 			errs[i] = s.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
 				first := runs[i].Add(1) == 1
-				if err := notify(ctx, tx, order[i][0]); err != nil {
+				if err := touch(ctx, tx, order[i][0]); err != nil {
 					return err
 				}
 				if first {
 					once[i].Do(func() { close(holds[i]) })
 					<-holds[1-i]
 				}
-				return notify(ctx, tx, order[i][1])
+				return touch(ctx, tx, order[i][1])
 			})
 		}()
 	}
