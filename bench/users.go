@@ -22,10 +22,15 @@ func runID() string {
 // createUsers signs up n users, user i on target i (round robin), a few at
 // a time (password hashing is deliberately slow).
 func createUsers(ctx context.Context, o *Options, hc *http.Client, prefix string, n int) ([]*client.Client, error) {
+	return createUsersAtOnce(ctx, o, hc, prefix, n, 8)
+}
+
+// createUsersAtOnce is createUsers with at most parallel signups at a time.
+func createUsersAtOnce(ctx context.Context, o *Options, hc *http.Client, prefix string, n, parallel int) ([]*client.Client, error) {
 	id := runID()
 	users := make([]*client.Client, n)
 	errs := make(chan error, n)
-	sem := make(chan struct{}, 8)
+	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i := range users {
 		wg.Add(1)
