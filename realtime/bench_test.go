@@ -46,3 +46,47 @@ func BenchmarkFanout(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFanoutToFriends measures what a post to N connected friends
+// costs the hub: N users with one socket each, one Publish call carrying an
+// envelope per friend (as the app publishes after commit), until the last
+// friend's client has read it. It reports the time to the last friend.
+func BenchmarkFanoutToFriends(b *testing.B) {
+	for _, n := range []int{200, 1000, 5000} {
+		b.Run(fmt.Sprintf("friends=%d", n), func(b *testing.B) {
+			e := newEnv(b, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			read := make(chan struct{}, n)
+			users := make([]*numeneon.User, n)
+			for i := range users {
+				users[i] = e.createUser(b, fmt.Sprintf("friend%d", i))
+				c := e.dial(b, users[i], "")
+				go func() {
+					for {
+						if _, _, err := c.conn.Read(ctx); err != nil {
+							return
+						}
+						read <- struct{}{}
+					}
+				}()
+			}
+			frame := numeneon.EventFrame(numeneon.EventNewPost, []byte(`{"content":"hello, friends"}`), 0)
+			envs := make([]numeneon.Envelope, n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j, u := range users {
+					envs[j] = numeneon.Envelope{UserID: u.ID, ID: int64(i + 1), Frame: frame}
+				}
+				if err := e.layer.Publish(ctx, envs...); err != nil {
+					b.Fatal(err)
+				}
+				for range n {
+					<-read
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/post")
+		})
+	}
+}
