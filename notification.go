@@ -51,10 +51,14 @@ func (n *Notification) Envelope() Envelope {
 // EventFrame encodes {"type":t,"data":data,"id":id}, omitting "id" when it is
 // 0. data must be valid JSON (nil is written as null).
 func EventFrame(t string, data json.RawMessage, id int64) []byte {
-	typ, _ := json.Marshal(t)
-	b := make([]byte, 0, len(typ)+len(data)+40)
+	b := make([]byte, 0, len(t)+len(data)+48)
 	b = append(b, `{"type":`...)
-	b = append(b, typ...)
+	if plainType(t) {
+		b = append(append(append(b, '"'), t...), '"')
+	} else {
+		typ, _ := json.Marshal(t)
+		b = append(b, typ...)
+	}
 	b = append(b, `,"data":`...)
 	if len(data) == 0 {
 		b = append(b, "null"...)
@@ -66,4 +70,15 @@ func EventFrame(t string, data json.RawMessage, id int64) []byte {
 		b = strconv.AppendInt(b, id, 10)
 	}
 	return append(b, '}')
+}
+
+// plainType reports whether t needs no JSON escaping (every event type the
+// server defines), so EventFrame can skip the encoder.
+func plainType(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; !(c >= 'a' && c <= 'z' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
