@@ -1,9 +1,12 @@
 package redis
 
 import (
+	"cmp"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"time"
 
@@ -25,10 +28,12 @@ type Options struct {
 	// Logger receives connection losses and reconnects. Default slog.Default().
 	Logger *slog.Logger
 	// HeartbeatInterval is how often a Presence refreshes its node heartbeat
-	// (one command), and how long a Layer's subscriber connection may stay
-	// silent before the layer checks it with one PING. A node whose heartbeat
-	// is older than 3 intervals is declared dead. Idle cost of a process is
-	// at most two commands per interval. Default 60s.
+	// (one command). A node whose heartbeat is older than 3 intervals is
+	// dead; every 5th beat a node scans for dead ones, so a dead node's
+	// users are reported offline within about 8 intervals. The idle cost of
+	// a process is 1.6 commands per interval, counted as Redis counts; the
+	// Layer's subscriber connection costs none (TCP keepalive watches it).
+	// Default 60s.
 	HeartbeatInterval time.Duration
 	// TLSConfig overrides the TLS settings of a rediss:// URL, e.g. to trust
 	// a private CA. The server name defaults to the URL's host. Setting it
@@ -108,10 +113,30 @@ func (o Options) clientOptions() (*goredis.Options, error) {
 		}
 		opt.TLSConfig = cfg
 	}
+	opt.Dialer = keepAliveDialer(cmp.Or(opt.DialTimeout, 5*time.Second), opt.TLSConfig)
 	opt.Protocol = 2
 	opt.DisableIdentity = true
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	return opt, nil
+}
+
+// keepAlive is the TCP keepalive of every connection. It is what notices a
+// dead peer or a network partition on the idle subscriber connection, at no
+// Redis command: probes start after 30s of silence and the connection is
+// dropped after 3 unanswered ones 10s apart, about a minute in all. A server
+// that is frozen but whose kernel still answers (SIGSTOP) is not noticed;
+// nothing is delivered meanwhile anyway, publishes fail and are kept for
+// later, and the connection works again when the server resumes.
+var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Interval: 10 * time.Second, Count: 3}
+
+// keepAliveDialer dials TCP, or TLS when tlsConfig is set, with keepAlive.
+func keepAliveDialer(timeout time.Duration, tlsConfig *tls.Config) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	nd := &net.Dialer{Timeout: timeout, KeepAliveConfig: keepAlive}
+	if tlsConfig == nil {
+		return nd.DialContext
+	}
+	td := &tls.Dialer{NetDialer: nd, Config: tlsConfig}
+	return td.DialContext
 }
 
 // redact hides the password of a Redis URL for logs and errors.

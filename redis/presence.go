@@ -22,9 +22,20 @@ const restoreBatch = 1000
 
 // Presence tracks which users have a socket on any process. Each process is
 // a node with a random id and a heartbeat key refreshed once per
-// HeartbeatInterval; the same command finds a node whose heartbeat expired
-// (a process that died without Close), removes its entries and reports the
-// users left with no socket anywhere to the Listen callback.
+// HeartbeatInterval with one plain SET. Every scanEvery beats a node also
+// looks for a node whose heartbeat expired (a process that died without
+// Close), removes its entries and reports the users left with no socket
+// anywhere to the Listen callback.
+//
+// The idle cost of a node, counted as Redis counts (commands run by scripts
+// included), is one command per interval plus at most three per scan: 1.6
+// commands per interval with scanEvery 5.
+//
+// A dead node's heartbeat expires 3 intervals after its last beat and the
+// next scan of any survivor claims it, so its users are reported offline at
+// most 3+scanEvery = 8 intervals after it died (8 minutes at the default
+// interval), plus one interval for each other node that died at the same
+// time (one is claimed per beat).
 //
 // Connect and Disconnect are idempotent per user and process: the hub calls
 // Connect when the first local socket of a user opens and Disconnect when
@@ -69,8 +80,8 @@ func NewPresence(ctx context.Context, opts Options) (*Presence, error) {
 	}
 	p.log = opts.Logger.With("component", "redis-presence", "node", p.node)
 	// The first beat only registers: users of dead nodes found now would
-	// have no listener yet. The beats that follow Listen claim them.
-	if _, err := p.beat(ctx, false); err != nil {
+	// have no listener yet. The scans that follow claim them.
+	if _, _, err := p.beat(ctx, false); err != nil {
 		_ = p.client.Close()
 		return nil, unavailable(fmt.Sprintf("register presence node at %s", redact(opts.URL)), err)
 	}
@@ -124,27 +135,38 @@ func (p *Presence) Disconnect(ctx context.Context, userID int64) (bool, error) {
 	return went == 1, nil
 }
 
-// run beats once per interval until Close.
+// scanEvery is how many heartbeats pass between two scans for dead nodes:
+// scanning is what costs, beating alone is one command.
+const scanEvery = 5
+
+// run beats once per interval until Close, and scans for dead nodes every
+// scanEvery beats, or on the next beat after a scan claimed one (others may
+// have died at the same time) or failed.
 func (p *Presence) run() {
 	defer close(p.done)
 	ticker := time.NewTicker(p.opts.HeartbeatInterval)
 	defer ticker.Stop()
 	var pending []int64 // offline users found before Listen
+	beats, scanNext := 0, false
 	for {
 		select {
 		case <-p.quit:
 			return
 		case <-ticker.C:
 		}
+		beats++
+		scan := scanNext || beats%scanEvery == 0
 		ctx, cancel := context.WithTimeout(context.Background(), p.opts.HeartbeatInterval)
-		offline, err := p.beat(ctx, true)
+		offline, claimed, err := p.beat(ctx, scan)
 		cancel()
 		if err != nil {
 			// Missing beats is survivable up to the TTL; say so loudly, as
 			// other nodes will declare this one dead after that.
 			p.log.Warn("presence heartbeat failed", "err", err, "ttl", p.ttl)
+			scanNext = scan
 			continue
 		}
+		scanNext = claimed
 		p.mu.Lock()
 		fn := p.offline
 		p.mu.Unlock()
@@ -156,28 +178,36 @@ func (p *Presence) run() {
 	}
 }
 
-// beat refreshes this node's heartbeat and, if claim, returns the users of a
-// dead node left with no socket anywhere. If this node had itself been declared dead
-// (its heartbeat expired during a stall), it registers its users again; their
-// friends saw them go offline, and are not told they came back.
-func (p *Presence) beat(ctx context.Context, claim bool) ([]int64, error) {
-	claims := 0
-	if claim {
-		claims = 1
-	}
-	res, err := heartbeatScript.Run(ctx, p.client, nil,
-		p.opts.Prefix, p.node, p.ttl.Milliseconds(), claims).Slice()
+// beat refreshes this node's heartbeat and, if scan, claims a dead node and
+// returns its users left with no socket anywhere, and whether it claimed one.
+// If the heartbeat key was gone (at start, after a Redis restart, or after a
+// stall long enough for another node to claim this one), it registers the
+// node and its users again; their friends may have seen them go offline, and
+// are not told they came back.
+func (p *Presence) beat(ctx context.Context, scan bool) ([]int64, bool, error) {
+	alive, err := p.client.SetXX(ctx, p.opts.Prefix+"node:"+p.node, "1", p.ttl).Result()
 	if err != nil {
-		return nil, fmt.Errorf("run heartbeat: %w", err)
+		return nil, false, fmt.Errorf("refresh heartbeat: %w", err)
 	}
-	if len(res) != 2 {
-		return nil, fmt.Errorf("run heartbeat: unexpected reply %v", res)
-	}
-	if revived, _ := res[0].(int64); revived == 1 {
+	if !alive {
+		if err := registerScript.Run(ctx, p.client, nil, p.opts.Prefix, p.node, p.ttl.Milliseconds()).Err(); err != nil {
+			return nil, false, fmt.Errorf("register node: %w", err)
+		}
 		if err := p.restore(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
+	if !scan {
+		return nil, false, nil
+	}
+	res, err := scanScript.Run(ctx, p.client, nil, p.opts.Prefix, p.node).Slice()
+	if err != nil {
+		return nil, false, fmt.Errorf("scan for dead nodes: %w", err)
+	}
+	if len(res) != 2 {
+		return nil, false, fmt.Errorf("scan for dead nodes: unexpected reply %v", res)
+	}
+	claimed, _ := res[0].(int64)
 	raw, _ := res[1].([]any)
 	offline := make([]int64, 0, len(raw))
 	for _, v := range raw {
@@ -189,7 +219,7 @@ func (p *Presence) beat(ctx context.Context, claim bool) ([]int64, error) {
 		}
 		offline = append(offline, id)
 	}
-	return offline, nil
+	return offline, claimed == 1, nil
 }
 
 // restore registers every user this node holds again.

@@ -34,39 +34,58 @@ if removed == 1 and redis.call('SCARD', KEYS[1]) == 0 then return 1 end
 return 0
 `)
 
-// heartbeatScript refreshes our heartbeat and claims at most one node whose
-// heartbeat expired: it removes that node from its users' sets and returns
-// those left with no node. Claiming inside the script means two survivors
-// never both report the same users. One node per beat keeps each run short;
-// further dead nodes are claimed on the next beats.
-// ARGV: prefix, node, ttl in ms, claims (1, or 0 to only beat).
-// Returns {revived, offline users}: revived is 1 when our own heartbeat had
-// expired (at start, or after a stall long enough for another node to claim
-// us), so the caller registers its users again.
-var heartbeatScript = goredis.NewScript(`
-local prefix, node, ttl, claims = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local revived = 0
-if not redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl, 'XX') then
-  redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl)
-  revived = 1
-end
+// The heartbeat itself is no script: a plain SET ... XX refreshes the
+// node's key, one command per interval by any count. Only when that key is
+// gone (at start, after a stall long enough for it to expire, or after a
+// Redis restart lost it) does the node run registerScript, and every
+// scanEvery beats scanScript looks for dead nodes.
+
+// registerScript (re)creates this node's heartbeat and adds it to the nodes
+// set, so that others find it once it dies.
+// ARGV: prefix, node, ttl in ms.
+var registerScript = goredis.NewScript(`
+local prefix, node, ttl = ARGV[1], ARGV[2], ARGV[3]
+redis.call('SET', prefix .. 'node:' .. node, '1', 'PX', ttl)
 redis.call('SADD', prefix .. 'nodes', node)
-local offline = {}
-if claims == 0 then return {revived, offline} end
+return 1
+`)
+
+// scanScript claims at most one node whose heartbeat expired: it removes
+// that node from its users' sets and returns those left with no node.
+// Claiming inside the script means two survivors never both report the same
+// users. One node per run keeps each run short; the caller scans again on
+// its next beat after a claim. The heartbeats of all other nodes are read
+// with one MGET per 1000 nodes, so an idle scan costs three commands
+// whatever the number of nodes (two when the node is alone).
+// ARGV: prefix, node.
+// Returns {claimed (1 or 0), offline users}.
+var scanScript = goredis.NewScript(`
+local prefix, node = ARGV[1], ARGV[2]
+local others = {}
 for _, other in ipairs(redis.call('SMEMBERS', prefix .. 'nodes')) do
-  if other ~= node and redis.call('EXISTS', prefix .. 'node:' .. other) == 0 then
-    redis.call('SREM', prefix .. 'nodes', other)
-    local users = prefix .. 'nodeusers:' .. other
-    for _, user in ipairs(redis.call('SMEMBERS', users)) do
-      local key = prefix .. 'presence:' .. user
-      redis.call('SREM', key, other)
-      if redis.call('SCARD', key) == 0 then offline[#offline + 1] = user end
+  if other ~= node then others[#others + 1] = other end
+end
+for i = 1, #others, 1000 do
+  local keys = {}
+  for j = i, math.min(i + 999, #others) do keys[#keys + 1] = prefix .. 'node:' .. others[j] end
+  local beats = redis.call('MGET', unpack(keys))
+  for j = 1, #keys do
+    if not beats[j] then
+      local dead = others[i + j - 1]
+      redis.call('SREM', prefix .. 'nodes', dead)
+      local users = prefix .. 'nodeusers:' .. dead
+      local offline = {}
+      for _, user in ipairs(redis.call('SMEMBERS', users)) do
+        local key = prefix .. 'presence:' .. user
+        redis.call('SREM', key, dead)
+        if redis.call('SCARD', key) == 0 then offline[#offline + 1] = user end
+      end
+      redis.call('DEL', users)
+      return {1, offline}
     end
-    redis.call('DEL', users)
-    break
   end
 end
-return {revived, offline}
+return {0, {}}
 `)
 
 // restoreScript registers users of a node again after it was claimed.

@@ -16,7 +16,6 @@ import (
 const (
 	pongConnected    = "connected"
 	pongResubscribed = "resubscribed"
-	pongHealth       = "health"
 )
 
 // errSubscriberGone refuses the hidden reconnect go-redis's PubSub attempts
@@ -37,10 +36,7 @@ type subscriberConn struct {
 // answer tells the receive loop the connection works.
 func (l *Layer) dialSubscriber(ctx context.Context) (*subscriberConn, error) {
 	opt := cloneOptions(l.clientOpt)
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = 5 * time.Second
-	}
-	dial := goredis.NewDialer(opt)
+	dial := opt.Dialer // TCP keepalive: see keepAlive
 	var dialed atomic.Bool
 	opt.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if !dialed.CompareAndSwap(false, true) {
@@ -113,26 +109,15 @@ func (l *Layer) runSubscriber(sub *subscriberConn) {
 // layer closes. After a reconnect it tells the handler once every channel
 // wanted at that time is subscribed again.
 //
-// It reads with a timeout of one heartbeat interval and, only when nothing at
-// all arrived in that time, sends one PING; a second silent interval means
-// the connection is dead. A busy connection therefore costs no PING, an idle
-// one one per interval (TCP keepalive catches dead peers in between).
+// It reads without a timeout and sends no health check: an idle connection
+// costs no command. TCP keepalive (see keepAlive) breaks the read when the
+// peer is gone.
 func (l *Layer) receive(sub *subscriberConn, reconnecting bool) error {
-	pinged := false
 	for {
-		msg, err := sub.ps.ReceiveTimeout(l.ctx, l.opts.HeartbeatInterval)
+		msg, err := sub.ps.Receive(l.ctx)
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !pinged && !l.isClosed() {
-				if err := sub.ps.Ping(l.ctx, pongHealth); err != nil {
-					return err
-				}
-				pinged = true
-				continue
-			}
 			return err
 		}
-		pinged = false
 		switch m := msg.(type) {
 		case *goredis.Message:
 			l.deliver(m)
