@@ -17,11 +17,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/layertest"
 	"github.com/numeneon/numeneon/sqlite"
 )
 
@@ -36,7 +36,7 @@ type testServer struct {
 	layer  *inmem.Layer
 	tokens *auth.Tokens
 	api    *api.Server
-	got    *recorder
+	got    *layertest.CommitRecorder
 	logs   *syncBuffer
 }
 
@@ -54,7 +54,7 @@ func newTestServer(t *testing.T, cfg api.Config) *testServer {
 		t.Fatalf("migrate: %v", err)
 	}
 	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &syncBuffer{}}
-	ts.got = &recorder{store: store}
+	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.App = app.NewService(store, ts.layer, ts.tokens, logger)
@@ -218,35 +218,6 @@ func num(t *testing.T, v any) int64 {
 		t.Fatalf("%v is %T, want a number", v, v)
 	}
 	return int64(f)
-}
-
-// recorder is a LayerHandler that records each envelope and whether its
-// notification was already committed (visible in the store) on arrival.
-type recorder struct {
-	store numeneon.Store
-	mu    sync.Mutex
-	envs  []delivery
-}
-
-type delivery struct {
-	Env       numeneon.Envelope
-	Committed bool
-}
-
-func (r *recorder) DeliverEnvelope(env numeneon.Envelope) {
-	notes, err := r.store.ListNotifications(context.Background(), env.UserID, env.ID-1, 1)
-	committed := err == nil && len(notes) == 1 && notes[0].ID == env.ID
-	r.mu.Lock()
-	r.envs = append(r.envs, delivery{Env: env, Committed: committed})
-	r.mu.Unlock()
-}
-
-func (r *recorder) LayerReconnected() {}
-
-func (r *recorder) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.envs...)
 }
 
 // syncBuffer collects log output written from handler goroutines.

@@ -63,7 +63,7 @@ func TestEventsStoredAndPublishedAfterCommit(t *testing.T) {
 		Committed bool
 	}
 	var got []sent
-	for _, d := range ts.got.deliveries() {
+	for _, d := range ts.got.Deliveries() {
 		var f struct {
 			Type string
 			ID   int64
@@ -103,14 +103,14 @@ func TestFailedRequestsPublishNothing(t *testing.T) {
 	ts := newTestServer(t, api.Config{})
 	alice, bob := ts.signup("alice"), ts.signup("bob")
 	ts.mustDo("POST", "/api/friends/request/"+id(bob.ID)+"/", alice.Access, nil, http.StatusCreated, nil)
-	before := len(ts.got.deliveries())
+	before := len(ts.got.Deliveries())
 
 	ts.mustDo("POST", "/api/friends/request/"+id(bob.ID)+"/", alice.Access, nil, http.StatusBadRequest, nil) // duplicate
 	ts.mustDo("POST", "/api/messages/", alice.Access, object{"receiver_id": 999999, "content": "hi"}, http.StatusNotFound, nil)
 	ts.mustDo("POST", "/api/messages/", alice.Access, object{"receiver_id": bob.ID, "content": "   "}, http.StatusBadRequest, nil)
 	ts.mustDo("POST", "/api/messages/", alice.Access, object{"receiver_id": alice.ID, "content": "me"}, http.StatusBadRequest, nil)
 
-	if got := ts.got.deliveries(); len(got) != before {
+	if got := ts.got.Deliveries(); len(got) != before {
 		t.Errorf("failed requests published %d envelopes", len(got)-before)
 	}
 	var notes []object

@@ -62,7 +62,7 @@ func TestFriendRequestLifecycle(t *testing.T) {
 		{bob.ID, numeneon.EventFriendRequest, map[string]any{"request_id": float64(res.Request.ID), "from_user": shortMap(alice)}},
 		{alice.ID, numeneon.EventFriendAccepted, map[string]any{"friend": shortMap(bob)}},
 	}
-	got := e.got.deliveries()
+	got := e.got.Deliveries()
 	if len(got) != len(want) {
 		t.Fatalf("got %d deliveries, want %d: %+v", len(got), len(want), got)
 	}
@@ -131,7 +131,7 @@ func TestFriendRequestRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.call(), tt.want) })
 	}
-	if got := e.got.deliveries(); len(got) != 0 {
+	if got := e.got.Deliveries(); len(got) != 0 {
 		t.Errorf("failed calls published %d events", len(got))
 	}
 	if _, err := e.svc.SendFriendRequest(as(alice), bob.ID); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/layertest"
 	"github.com/numeneon/numeneon/sqlite"
 )
 
@@ -25,7 +26,7 @@ type env struct {
 	store  *sqlite.Store
 	layer  numeneon.Layer
 	tokens *auth.Tokens
-	got    *recorder
+	got    *layertest.CommitRecorder
 }
 
 func mustOpenEnv(t *testing.T) *env {
@@ -48,7 +49,7 @@ func mustOpenEnvWithLayer(t *testing.T, layer numeneon.Layer) *env {
 	e := &env{store: store, tokens: auth.NewTokens(testSecret)}
 	if layer == nil {
 		l := inmem.NewLayer()
-		e.got = &recorder{store: store}
+		e.got = layertest.NewCommitRecorder(store)
 		l.Listen(e.got)
 		layer = l
 	}
@@ -101,35 +102,6 @@ func passwordHash(t *testing.T) string {
 // as returns ctx acting as u.
 func as(u *numeneon.User) context.Context {
 	return numeneon.NewContextWithUser(context.Background(), u)
-}
-
-// recorder is a LayerHandler that records each envelope and whether its
-// notification was already visible in the store (committed) when it arrived.
-type recorder struct {
-	store numeneon.Store
-	mu    sync.Mutex
-	envs  []delivery
-}
-
-type delivery struct {
-	Env       numeneon.Envelope
-	Committed bool
-}
-
-func (r *recorder) DeliverEnvelope(env numeneon.Envelope) {
-	notes, err := r.store.ListNotifications(context.Background(), env.UserID, env.ID-1, 1)
-	committed := err == nil && len(notes) == 1 && notes[0].ID == env.ID
-	r.mu.Lock()
-	r.envs = append(r.envs, delivery{Env: env, Committed: committed})
-	r.mu.Unlock()
-}
-
-func (r *recorder) LayerReconnected() {}
-
-func (r *recorder) deliveries() []delivery {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]delivery(nil), r.envs...)
 }
 
 // frame decodes an envelope's frame.

@@ -39,7 +39,7 @@ func TestSendMessageStoresAndPublishesEvent(t *testing.T) {
 	if diff := cmp.Diff(want, data); diff != "" {
 		t.Errorf("event data (-want +got):\n%s", diff)
 	}
-	got := e.got.deliveries()
+	got := e.got.Deliveries()
 	if len(got) != 1 || got[0].Env.UserID != bob.ID || got[0].Env.ID != notes[0].ID || !got[0].Committed {
 		t.Fatalf("deliveries = %+v, want one committed envelope for bob id %d", got, notes[0].ID)
 	}
@@ -79,7 +79,7 @@ func TestSendMessageRules(t *testing.T) {
 	if _, err := e.svc.SendMessage(as(alice), bob.ID, strings.Repeat("é", 5000), nil); err != nil {
 		t.Errorf("5000 characters: %v", err)
 	}
-	if got := e.got.deliveries(); len(got) != 1 {
+	if got := e.got.Deliveries(); len(got) != 1 {
 		t.Errorf("got %d deliveries, want only the valid message's", len(got))
 	}
 }
