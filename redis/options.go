@@ -176,5 +176,9 @@ func publisherOptions(o *goredis.Options) *goredis.Options {
 	// One dial attempt: while Redis is away the publisher fails fast and
 	// probes again shortly (see flush), instead of retrying each dial.
 	c.DialerRetries = 1
+	// Without it go-redis ignores the context's deadline and waits for its
+	// own 3 s read timeout: a stalled Redis would hold every publish (and the
+	// requests waiting on them) for that long instead of PublishTimeout.
+	c.ContextTimeoutEnabled = true
 	return c
 }
