@@ -170,7 +170,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (*TokenPair, erro
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
-		return tx.RevokeToken(ctx, claims.JTI, claims.ExpiresAt)
+		return tx.RevokeToken(ctx, claims.JTI, auth.AcceptedUntil(claims))
 	})
 	if numeneon.ErrorCode(err) == numeneon.ECONFLICT {
 		return nil, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgRefreshBlacklist)

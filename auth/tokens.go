@@ -171,6 +171,14 @@ func (t *Tokens) Parse(token, wantType string) (*Claims, error) {
 	}, nil
 }
 
+// AcceptedUntil returns the last moment Parse accepts a token with these
+// claims: its expiry plus the leeway for clock skew. A record that a token
+// was used up must be kept at least that long, or the token could be
+// replayed once the record is gone.
+func AcceptedUntil(c *Claims) time.Time {
+	return c.ExpiresAt.Add(leeway)
+}
+
 func (t *Tokens) now() time.Time {
 	if t.Now != nil {
 		return t.Now()
