@@ -249,3 +249,50 @@ func TestMetricsCount(t *testing.T) {
 	raw, _ := json.Marshal(got)
 	t.Logf("metrics: %s", raw)
 }
+
+// TestTypingFloodIsLimited: a client that sends typing events as fast as it
+// can gets errors past a small burst, and its friend receives no more than
+// the burst, so one socket cannot load the database and Redis or fill the
+// friend's queue.
+func TestTypingFloodIsLimited(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	bob := e.createUser(t, "bob")
+	e.befriend(t, alice, bob)
+	a := e.dial(t, alice, "")
+	b := e.dial(t, bob, "")
+
+	const sent = 200
+	for range sent {
+		a.send(fmt.Sprintf(`{"type":"typing","to":%d}`, bob.ID))
+	}
+	a.send(`{"type":"ping"}`) // answered after every typing message above
+	refused := 0
+	for {
+		f := a.readSkipping("presence")
+		if f.Type == "pong" {
+			break
+		}
+		if f.Type == "error" && strings.Contains(f.Message, "slow down") {
+			refused++
+		}
+	}
+	if refused < sent/2 {
+		t.Errorf("%d of %d typing messages refused, want most of them", refused, sent)
+	}
+	// Bob gets the typing events that were let through, then his own event.
+	n := e.notify(t, bob, `{}`)
+	typing := 0
+	for {
+		f := b.readSkipping("presence")
+		if f.ID == n.ID {
+			break
+		}
+		if f.Type == "typing" {
+			typing++
+		}
+	}
+	if typing != sent-refused || typing > sent/2 {
+		t.Errorf("bob got %d typing events, want %d (those not refused)", typing, sent-refused)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/numeneon/numeneon"
 )
@@ -66,8 +67,13 @@ func (s *socket) handleMessage(data []byte) {
 	case "ping":
 		s.send(pongFrame)
 	case "typing":
-		s.handleTyping(msg.To)
+		if s.allowCostly() {
+			s.handleTyping(msg.To)
+		}
 	case "resume":
+		if !s.allowCostly() {
+			return
+		}
 		since, ok := decodeID(msg.Since)
 		if !ok || since < 0 {
 			s.sendError(`resume needs "since": the last event id seen (an integer >= 0).`)
@@ -81,6 +87,27 @@ func (s *socket) handleMessage(data []byte) {
 	default:
 		s.sendError("Unknown message type.")
 	}
+}
+
+// Client messages that cost a store query or a publish (typing, resume) are
+// limited per socket: a typing indicator needs a few a second at most, and a
+// flood would load the database and Redis and fill the friend's queue.
+const (
+	costlyPerSecond = 5
+	costlyBurst     = 20
+)
+
+// allowCostly takes one costly message from the socket's budget, or answers
+// with an error and reports false.
+func (s *socket) allowCostly() bool {
+	if s.costly == nil {
+		s.costly = rate.NewLimiter(costlyPerSecond, costlyBurst)
+	}
+	if s.costly.Allow() {
+		return true
+	}
+	s.sendError("Too many typing or resume messages; slow down.")
+	return false
 }
 
 // handleTyping publishes a typing event to a friend. It is not stored: a

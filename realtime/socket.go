@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/numeneon/numeneon"
 )
@@ -67,6 +68,11 @@ type socket struct {
 	writing     bool           // a writer goroutine runs
 	finished    bool           // the writer closed the connection: nothing more is written
 	writers     sync.WaitGroup // the writer goroutine, for the reader's last wait
+
+	// Owned by the reader: the budget of client messages that cost the
+	// server a query or a publish (typing, resume), made on first use so an
+	// idle socket does not carry it.
+	costly *rate.Limiter
 
 	// Owned by the writer (one at a time, ordered by mu).
 	batch   []outFrame // the queue taken in one go; swapped with queue
