@@ -131,19 +131,25 @@ func (l *Layer) flush(batch []*publishRequest) {
 		err = unavailable("publish", errPublisherDown)
 		l.keepForRetry(append(l.retry, fresh...))
 	} else {
-		all := append(slices.Clip(l.retry), fresh...)
-		if err = l.publishEnvelopes(all); err == nil {
+		hadKept := len(l.retry)
+		// The kept envelopes go first, in pipelines of MaxPublishBatch like
+		// any others: one huge pipeline could outlast PublishTimeout every
+		// time and keep the publisher down after Redis came back.
+		if err = l.sendKept(); err == nil && len(fresh) > 0 {
+			err = l.publishEnvelopes(fresh)
+		}
+		if err == nil {
 			if l.pubDown {
-				l.log.Info("redis answers again; sent the envelopes kept during the outage", "resent", len(l.retry))
+				l.log.Info("redis answers again; sent the envelopes kept during the outage", "resent", hadKept)
 			}
-			l.pubDown, l.retry = false, nil
+			l.pubDown = false
 		} else {
 			if !l.pubDown {
 				l.log.Warn("redis publish failed; failing fast and keeping envelopes until it answers", "error", err)
 			}
 			l.pubDown = true
 			l.nextProbe = time.Now().Add(probeInterval)
-			l.keepForRetry(all)
+			l.keepForRetry(append(l.retry, fresh...))
 		}
 	}
 	for i, r := range batch {
@@ -156,6 +162,20 @@ func (l *Layer) flush(batch []*publishRequest) {
 var errInjected = errors.New("injected publish failure")
 
 var errPublisherDown = errors.New("redis did not answer the last publish; retrying shortly")
+
+// sendKept sends the kept envelopes in order, MaxPublishBatch at a time. On
+// failure the unsent ones stay kept.
+func (l *Layer) sendKept() error {
+	for len(l.retry) > 0 {
+		n := min(len(l.retry), l.opts.MaxPublishBatch)
+		if err := l.publishEnvelopes(l.retry[:n]); err != nil {
+			return err
+		}
+		l.retry = l.retry[n:]
+	}
+	l.retry = nil
+	return nil
+}
 
 // keepForRetry keeps the newest retryLimit envelopes of envs: older events
 // still reach clients through the hubs' catch-up after a reconnect.

@@ -60,6 +60,46 @@ func TestPublishFailedWhileSubscribersStayedAreResent(t *testing.T) {
 	}
 }
 
+// TestManyKeptEnvelopesAreResentInOrder: more envelopes pile up during an
+// outage than one pipeline carries; they are resent in order, a pipeline at
+// a time, before newer ones.
+func TestManyKeptEnvelopesAreResentInOrder(t *testing.T) {
+	srv := testsvc.StartRedis(t)
+	opts := testOptions(t, srv.URL)
+	opts.MaxPublishBatch = 4
+	pub := mustNewLayer(t, opts)
+	sub := mustNewLayer(t, opts)
+	rec := layertest.NewRecorder()
+	sub.Listen(rec)
+	pub.Listen(layertest.NewRecorder())
+	const user = 9
+	if err := sub.Subscribe(t.Context(), user); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(id int64) error {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		return pub.Publish(ctx, numeneon.Envelope{UserID: user, ID: id, Frame: fmt.Appendf(nil, `{"id":%d}`, id)})
+	}
+	pub.FailNextPublishes(1)
+	for id := int64(1); id <= 15; id++ {
+		_ = publish(id) // the first fails, the rest fail fast until the probe
+	}
+	rec.WaitForCount(t, user, 15)
+	if err := publish(16); err != nil {
+		t.Fatalf("publish after recovery: %v", err)
+	}
+	rec.WaitForCount(t, user, 16)
+	var ids []int64
+	for _, env := range rec.Envelopes(user) {
+		ids = append(ids, env.ID)
+	}
+	want := "[1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16]"
+	if fmt.Sprint(ids) != want {
+		t.Errorf("subscriber got %v, want %s", ids, want)
+	}
+}
+
 // TestPublishFailsFastWhileRedisIsDown: while Redis is away a publish does
 // not wait for dials and timeouts; requests that publish stay fast.
 func TestPublishFailsFastWhileRedisIsDown(t *testing.T) {
