@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -112,5 +115,26 @@ func TestSocketCanHijack(t *testing.T) {
 	b, _ := io.ReadAll(bufio.NewReader(resp.Body))
 	if resp.StatusCode != http.StatusOK || string(b) != "hijacked" {
 		t.Errorf("hijacked answer = %d %q", resp.StatusCode, b)
+	}
+}
+
+// TestTricklingBodyIsCutOff: a client that sends headers and then stalls
+// its body loses the connection after BodyReadTimeout instead of holding it
+// (and a goroutine) forever.
+func TestTricklingBodyIsCutOff(t *testing.T) {
+	ts := newTestServer(t, api.Config{BodyReadTimeout: 200 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/auth/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(conn) // returns when the server gives up on the body
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the server still held the connection after 10 s (read %q)", b)
+	}
+	if len(b) > 0 && !strings.Contains(string(b), "400") {
+		t.Errorf("answer to a stalled body = %q, want a 400 or a closed connection", b)
 	}
 }

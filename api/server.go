@@ -46,6 +46,11 @@ type Config struct {
 	// Only set it behind such a proxy: clients can write the header too.
 	ClientIPHeader string
 
+	// BodyReadTimeout bounds how long a request may take to send its body
+	// (default 30 s), so a client trickling a body cannot hold a connection
+	// and a goroutine forever. The WebSocket endpoint is exempt.
+	BodyReadTimeout time.Duration
+
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
@@ -170,6 +175,9 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 }
 
 // ServeHTTP runs the middleware every request passes, then the route.
+// defaultBodyReadTimeout is Config.BodyReadTimeout's default.
+const defaultBodyReadTimeout = 30 * time.Second
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -187,6 +195,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
+	if route != "GET /ws/notifications/" {
+		timeout := s.cfg.BodyReadTimeout
+		if timeout <= 0 {
+			timeout = defaultBodyReadTimeout
+		}
+		// Not every writer supports deadlines (httptest recorders); the
+		// real server's does.
+		_ = http.NewResponseController(rec).SetReadDeadline(time.Now().Add(timeout))
+	}
 	if route == "" {
 		s.notRouted(rec, r)
 		return
