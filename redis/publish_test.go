@@ -9,21 +9,22 @@ import (
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/layertest"
+	"github.com/numeneon/numeneon/redis"
 )
 
-// TestPublishFailedWhileSubscribersStayedAreResent: a pipeline fails (its
-// connection broke) while the subscribers stay connected, so no reconnect and
-// no catch-up will follow. The publisher keeps the envelope and sends it
-// first once Redis answers, so the subscriber gets every envelope, in order.
-func TestPublishFailedWhileSubscribersStayedAreResent(t *testing.T) {
+// pubSubPair starts a private Redis with two layers on it, a publisher and a
+// subscriber of user, and returns the publisher, what the subscriber
+// receives, and a function that publishes envelope id to user.
+func pubSubPair(t *testing.T, configure func(*redis.Options), user int64) (*redis.Layer, *layertest.Recorder, func(id int64) error) {
+	t.Helper()
 	srv := testsvc.StartRedis(t)
 	opts := testOptions(t, srv.URL)
+	configure(&opts)
 	pub := mustNewLayer(t, opts)
 	sub := mustNewLayer(t, opts)
 	rec := layertest.NewRecorder()
 	sub.Listen(rec)
 	pub.Listen(layertest.NewRecorder())
-	const user = 7
 	if err := sub.Subscribe(t.Context(), user); err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +33,16 @@ func TestPublishFailedWhileSubscribersStayedAreResent(t *testing.T) {
 		defer cancel()
 		return pub.Publish(ctx, numeneon.Envelope{UserID: user, ID: id, Frame: fmt.Appendf(nil, `{"id":%d}`, id)})
 	}
+	return pub, rec, publish
+}
+
+// TestPublishFailedWhileSubscribersStayedAreResent: a pipeline fails (its
+// connection broke) while the subscribers stay connected, so no reconnect and
+// no catch-up will follow. The publisher keeps the envelope and sends it
+// first once Redis answers, so the subscriber gets every envelope, in order.
+func TestPublishFailedWhileSubscribersStayedAreResent(t *testing.T) {
+	const user = 7
+	pub, rec, publish := pubSubPair(t, func(*redis.Options) {}, user)
 	if err := publish(1); err != nil {
 		t.Fatal(err)
 	}
@@ -64,23 +75,8 @@ func TestPublishFailedWhileSubscribersStayedAreResent(t *testing.T) {
 // outage than one pipeline carries; they are resent in order, a pipeline at
 // a time, before newer ones.
 func TestManyKeptEnvelopesAreResentInOrder(t *testing.T) {
-	srv := testsvc.StartRedis(t)
-	opts := testOptions(t, srv.URL)
-	opts.MaxPublishBatch = 4
-	pub := mustNewLayer(t, opts)
-	sub := mustNewLayer(t, opts)
-	rec := layertest.NewRecorder()
-	sub.Listen(rec)
-	pub.Listen(layertest.NewRecorder())
 	const user = 9
-	if err := sub.Subscribe(t.Context(), user); err != nil {
-		t.Fatal(err)
-	}
-	publish := func(id int64) error {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		defer cancel()
-		return pub.Publish(ctx, numeneon.Envelope{UserID: user, ID: id, Frame: fmt.Appendf(nil, `{"id":%d}`, id)})
-	}
+	pub, rec, publish := pubSubPair(t, func(o *redis.Options) { o.MaxPublishBatch = 4 }, user)
 	pub.FailNextPublishes(1)
 	for id := int64(1); id <= 15; id++ {
 		_ = publish(id) // the first fails, the rest fail fast until the probe
