@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,21 +158,41 @@ func (k *keyedLimiter) evict(now time.Time) {
 }
 
 // clientIP returns the address limits are keyed by: the connection's, or
-// the last entry of Config.ClientIPHeader behind a trusted proxy.
+// the last entry of Config.ClientIPHeader behind a trusted proxy. An IPv6
+// address is cut to its /64, the block one subscriber gets: keyed by the
+// whole address, one client could rotate through 2^64 fresh buckets.
 func (s *Server) clientIP(r *http.Request) string {
 	if s.ipHdr != "" {
 		if v := r.Header.Get(s.ipHdr); v != "" {
 			parts := strings.Split(v, ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
-				return ip
+				return limitKey(ip)
 			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return limitKey(r.RemoteAddr)
 	}
-	return host
+	return limitKey(host)
+}
+
+// limitKey is the rate-limit key of an address: an IPv4 address as is, an
+// IPv6 address as its /64 prefix, anything unparsable as given.
+func limitKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // limited applies rate limit class to h, keyed by client address.

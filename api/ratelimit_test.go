@@ -100,3 +100,30 @@ func mustNewServerApp(t *testing.T) *app.Service {
 	t.Cleanup(func() { store.Close() })
 	return app.NewService(store, inmem.NewLayer(), auth.NewTokens(testSecret), nil)
 }
+
+// TestIPv6ClientsAreLimitedByTheirBlock: addresses in one IPv6 /64 belong to
+// one subscriber and share a bucket, so rotating through them gains nothing;
+// another /64 has its own.
+func TestIPv6ClientsAreLimitedByTheirBlock(t *testing.T) {
+	ts := newTestServer(t, api.Config{RateLimits: "login=2/h", ClientIPHeader: "X-Forwarded-For"})
+	body := object{"email": "nobody@example.com", "password": "whatever1"}
+	login := func(addr string) int {
+		resp := ts.request("POST", "/api/auth/login/", "", body, http.Header{"X-Forwarded-For": {addr}})
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2::ffff"} {
+		if got := login(addr); got != http.StatusUnauthorized {
+			t.Fatalf("attempt %d from %s = %d, want 401", i+1, addr, got)
+		}
+	}
+	if got := login("2001:db8:1:2:aaaa:bbbb:cccc:dddd"); got != http.StatusTooManyRequests {
+		t.Errorf("third attempt from the same /64 = %d, want 429", got)
+	}
+	if got := login("2001:db8:1:3::1"); got != http.StatusUnauthorized {
+		t.Errorf("attempt from another /64 = %d, want 401 (its own bucket)", got)
+	}
+	if got := login("::ffff:192.0.2.7"); got != http.StatusUnauthorized {
+		t.Errorf("attempt from an IPv4 client = %d, want 401", got)
+	}
+}
