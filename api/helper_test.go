@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/numeneon/numeneon/internal/testlog"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,7 +37,7 @@ type testServer struct {
 	tokens *auth.Tokens
 	api    *api.Server
 	got    *layertest.CommitRecorder
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 }
 
 // newTestServer starts a server; cfg's App, Logger and (unless set)
@@ -53,7 +53,7 @@ func newTestServer(t *testing.T, cfg api.Config) *testServer {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &syncBuffer{}}
+	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &testlog.Buffer{}}
 	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -218,22 +218,4 @@ func num(t *testing.T, v any) int64 {
 		t.Fatalf("%v is %T, want a number", v, v)
 	}
 	return int64(f)
-}
-
-// syncBuffer collects log output written from handler goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,10 +1,10 @@
 package realtime_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/numeneon/numeneon/internal/testlog"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +31,7 @@ type testEnv struct {
 	presence *inmem.Presence
 	hub      *realtime.Hub
 	srv      *httptest.Server
-	logs     *syncBuffer
+	logs     *testlog.Buffer
 
 	mu     sync.Mutex
 	tokens map[string]tokenGrant
@@ -58,7 +58,7 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 		store:    store,
 		layer:    inmem.NewLayer(),
 		presence: inmem.NewPresence(),
-		logs:     &syncBuffer{},
+		logs:     &testlog.Buffer{},
 		tokens:   make(map[string]tokenGrant),
 	}
 	cfg := realtime.Config{
@@ -331,22 +331,4 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,11 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/numeneon/numeneon/internal/testlog"
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
 
@@ -48,26 +47,9 @@ type proc struct {
 	cmd  *exec.Cmd
 	URL  string
 	Port int
-	out  *syncBuffer
+	out  *testlog.Buffer
 	done chan struct{}
 	err  error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // baseEnv is the environment of every process a test starts: nothing from
@@ -88,7 +70,7 @@ func baseEnv(t *testing.T) []string {
 func startProc(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
 	port := testsvc.FreePort(t)
-	p := &proc{t: t, Port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, Port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &testlog.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"serve", "--port", strconv.Itoa(port), "--host", "127.0.0.1"}, args...)...)
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
