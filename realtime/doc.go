@@ -31,5 +31,7 @@
 //
 // Binary frames are answered with an error message and the socket stays
 // open; the server never closes a socket over a bad message except for a
-// frame above the read limit.
+// message above the read limit (1009) and violations of the WebSocket
+// protocol itself (1002; 1007 for a text message that is not UTF-8, which a
+// browser cannot send).
 package realtime

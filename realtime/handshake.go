@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/ws"
 )
 
 // subprotocolToken is the subprotocol a browser offers, followed by the token
@@ -25,9 +24,9 @@ const subprotocolToken = "access_token"
 // (?token= or the access_token subprotocol) are authenticated before the
 // upgrade and refused with an HTTP status; without one, the first message
 // must be {"type":"auth","token":"..."} within AuthTimeout. The handler
-// returns once the socket is set up: the socket's reader is a goroutine of
-// its own, so the HTTP server's goroutine, its request and its 4 KiB
-// buffers are not kept for the life of every socket.
+// returns once the socket is set up, so the HTTP server's goroutine, its
+// request and its buffers are not kept for the life of every socket; the
+// connection then costs no goroutine while idle (see package ws).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.enter() {
 		h.reject(w, r, http.StatusServiceUnavailable, "shutting_down", "Server is shutting down.")
@@ -72,53 +71,87 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	opts := &websocket.AcceptOptions{
-		// CheckOrigin above is the one origin policy (the same list as CORS).
-		InsecureSkipVerify: true,
-	}
+	opts := ws.Options{ReadLimit: h.cfg.ReadLimit}
 	if slices.Contains(offeredSubprotocols(r), subprotocolToken) {
 		// A browser fails the handshake unless the server picks one of the
 		// subprotocols it offered, wherever the token came from.
-		opts.Subprotocols = []string{subprotocolToken}
+		opts.Subprotocol = subprotocolToken
 	}
-	conn, err := websocket.Accept(smallBuffers{w}, r, opts)
+	conn, err := ws.Upgrade(w, r, opts)
 	if err != nil {
-		// Accept has answered the client (426, 400, ...).
+		// Upgrade has answered the client (426, 400, ...).
 		h.metrics.rejected.WithLabelValues("bad_upgrade").Inc()
 		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
 	}
-	conn.SetReadLimit(h.cfg.ReadLimit)
 
+	handedOff = true // to the connection's handler, whose Closed calls h.wg.Done
 	if user != nil {
 		if s := h.openSocket(conn, user, expiry, since, hasSince); s != nil {
-			handedOff = true
-			go s.serve()
+			conn.Start(s)
+		} else {
+			conn.Start(closedHandler{h})
 		}
 		return
 	}
-	// The first message carries the token: wait for it on a goroutine of
-	// its own, so the HTTP server's goroutine and buffers are let go.
-	remote := r.RemoteAddr
-	handedOff = true
-	go func() {
-		handedOff := false
-		defer func() {
-			if !handedOff {
-				h.wg.Done()
-			}
-		}()
-		user, expiry, err := h.authenticateFirstMessage(conn)
-		if err != nil {
-			h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
-			h.log.Info("websocket authentication failed", "remote", remote, "code", numeneon.ErrorCode(err))
-			return
-		}
-		if s := h.openSocket(conn, user, expiry, since, hasSince); s != nil {
-			handedOff = true
-			go s.serve()
-		}
-	}()
+	// The first message carries the token.
+	conn.Start(h.newAuthWait(conn, r.RemoteAddr, since, hasSince))
+}
+
+// closedHandler is the handler of a connection whose socket could not be
+// set up: it was closed already, and nothing it reads matters.
+type closedHandler struct{ h *Hub }
+
+func (closedHandler) Message(*ws.Conn, ws.Opcode, []byte) {}
+func (c closedHandler) Closed(*ws.Conn, error)            { c.h.wg.Done() }
+
+// authWait is the handler of a connection that has not authenticated yet:
+// its first message must be {"type":"auth","token":"..."} within
+// AuthTimeout. On success the connection is handed to a new socket.
+type authWait struct {
+	h        *Hub
+	remote   string
+	since    int64
+	hasSince bool
+	timer    *time.Timer
+	stopShut func() bool
+	done     bool // the first message was handled; owned by the reader
+}
+
+func (h *Hub) newAuthWait(conn *ws.Conn, remote string, since int64, hasSince bool) *authWait {
+	a := &authWait{h: h, remote: remote, since: since, hasSince: hasSince}
+	a.timer = time.AfterFunc(h.cfg.AuthTimeout, func() {
+		h.metrics.rejected.WithLabelValues("unauthorized").Inc()
+		h.log.Info("websocket authentication failed", "remote", remote, "code", numeneon.EUNAUTHORIZED)
+		conn.Close(CloseUnauthorized, "authentication timeout")
+	})
+	a.stopShut = context.AfterFunc(h.ctx, func() { conn.Close(ws.StatusServiceRestart, "service restart") })
+	return a
+}
+
+func (a *authWait) Message(conn *ws.Conn, op ws.Opcode, data []byte) {
+	if a.done {
+		return
+	}
+	a.done = true
+	if !a.timer.Stop() || !a.stopShut() {
+		return // closing already, with a code
+	}
+	user, expiry, err := a.h.authenticateFirstMessage(conn, op, data)
+	if err != nil {
+		a.h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
+		a.h.log.Info("websocket authentication failed", "remote", a.remote, "code", numeneon.ErrorCode(err))
+		return
+	}
+	if s := a.h.openSocket(conn, user, expiry, a.since, a.hasSince); s != nil {
+		conn.SetHandler(s)
+	}
+}
+
+func (a *authWait) Closed(*ws.Conn, error) {
+	a.timer.Stop()
+	a.stopShut()
+	a.h.wg.Done()
 }
 
 // authenticate calls Config.Authenticate and refuses inactive users even
@@ -140,53 +173,26 @@ func (h *Hub) authenticate(ctx context.Context, token string) (*numeneon.User, t
 	return u, exp, nil
 }
 
-// authenticateFirstMessage waits for {"type":"auth","token":"..."}. On
-// failure the socket is closed with CloseUnauthorized (CloseForbidden for an
-// inactive user) and the error returned.
-func (h *Hub) authenticateFirstMessage(conn *websocket.Conn) (*numeneon.User, time.Time, error) {
-	// A read whose context ends closes the connection without a close frame,
-	// so the timeout and the shutdown close the socket themselves, with a
-	// code, and the read below returns.
-	timedOut := make(chan struct{})
-	timer := time.AfterFunc(h.cfg.AuthTimeout, func() {
-		defer close(timedOut)
-		conn.Close(CloseUnauthorized, "authentication timeout")
-	})
-	shutDown := make(chan struct{})
-	stopShutdown := context.AfterFunc(h.ctx, func() {
-		defer close(shutDown)
-		conn.Close(websocket.StatusServiceRestart, "service restart")
-	})
-	typ, data, err := conn.Read(context.Background())
-	interrupted := false
-	if !timer.Stop() {
-		<-timedOut
-		interrupted = true
-	}
-	if !stopShutdown() {
-		<-shutDown
-		interrupted = true
-	}
-	if err != nil || interrupted {
-		conn.CloseNow()
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "No authentication message.")
-	}
-
+// authenticateFirstMessage checks the first message, which must be
+// {"type":"auth","token":"..."}. On failure the socket is closed with
+// CloseUnauthorized (CloseForbidden for an inactive user) and the error
+// returned.
+func (h *Hub) authenticateFirstMessage(conn *ws.Conn, op ws.Opcode, data []byte) (*numeneon.User, time.Time, error) {
 	var msg struct {
 		Type  string `json:"type"`
 		Token string `json:"token"`
 	}
-	if typ != websocket.MessageText || json.Unmarshal(data, &msg) != nil || msg.Type != "auth" {
+	if op != ws.OpText || json.Unmarshal(data, &msg) != nil || msg.Type != "auth" {
 		conn.Close(CloseUnauthorized, "authentication required")
 		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "First message is not an auth message.")
 	}
 	u, exp, err := h.authenticate(h.ctx, msg.Token)
 	if err != nil {
-		code, reason := CloseUnauthorized, "invalid token"
+		code, reason := ws.StatusCode(CloseUnauthorized), "invalid token"
 		if numeneon.ErrorCode(err) == numeneon.EFORBIDDEN {
 			code, reason = CloseForbidden, "forbidden"
 		} else if numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {
-			code, reason = websocket.StatusInternalError, "internal error"
+			code, reason = ws.StatusInternalError, "internal error"
 			h.log.Error("authenticate websocket", "error", err)
 		}
 		conn.Close(code, reason)

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/numeneon/numeneon"
@@ -19,11 +18,12 @@ import (
 var _ numeneon.LayerHandler = (*Hub)(nil)
 
 // Close codes of our own, in the private range 4000-4999 (see the package
-// documentation).
+// documentation). They are untyped so that clients' WebSocket libraries can
+// compare them with their own status types.
 const (
-	CloseUnauthorized websocket.StatusCode = 4001
-	CloseForbidden    websocket.StatusCode = 4003
-	CloseSlowConsumer websocket.StatusCode = 4008
+	CloseUnauthorized = 4001
+	CloseForbidden    = 4003
+	CloseSlowConsumer = 4008
 )
 
 // Defaults of the Config fields left at their zero value.

@@ -29,7 +29,7 @@ func TestClientMessagesGetAnswersAndSocketStaysUp(t *testing.T) {
 	}{
 		{name: "ping", msg: `{"type":"ping"}`, want: `{"type":"pong"}`},
 		{name: "invalid JSON", msg: `{"type":"ping"`, want: `{"type":"error","message":"Invalid JSON"}`},
-		{name: "garbage", msg: "\x00\xffnot json at all", want: `{"type":"error","message":"Invalid JSON"}`},
+		{name: "garbage", msg: "\x00\x01not json at all \u2603", want: `{"type":"error","message":"Invalid JSON"}`},
 		{name: "array", msg: `[1,2,3]`, isErr: true},
 		{name: "type not a string", msg: `{"type":5}`, isErr: true},
 		{name: "missing type", msg: `{}`, isErr: true},
@@ -68,6 +68,20 @@ func TestClientMessagesGetAnswersAndSocketStaysUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTextThatIsNotUTF8ClosesWith1007(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.createUser(t, "alice")
+	c := e.dial(t, alice, "")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, []byte("{\"type\":\"\xff\"}")); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	c.expectClose(websocket.StatusInvalidFramePayloadData)
+	waitFor(t, "the closed socket to be released", func() bool { return e.hub.Sockets() == 0 })
 }
 
 func TestOversizedFrameClosesWith1009(t *testing.T) {

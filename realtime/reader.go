@@ -2,13 +2,12 @@ package realtime
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 
-	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/ws"
 )
 
 var pongFrame = []byte(`{"type":"pong"}`)
@@ -27,28 +26,14 @@ type clientMessage struct {
 	Since json.RawMessage `json:"since"`
 }
 
-// readLoop is the socket's reader. It returns when the connection closes,
-// whoever closed it; a frame over the read limit makes the library close the
-// connection with 1009. It reads with a context that never ends, because an
-// ended read context closes the connection without a close frame and the
-// writer must be able to send its code (1012, 4001, 4008).
-func (s *socket) readLoop() {
-	for {
-		typ, data, err := s.conn.Read(context.Background())
-		if err != nil {
-			if code := websocket.CloseStatus(err); code != -1 {
-				s.hub.log.Debug("socket closed by peer", "user_id", s.userID, "code", int(code))
-			} else {
-				s.hub.log.Debug("socket read ended", "user_id", s.userID, "error", err)
-			}
-			return
-		}
-		if typ != websocket.MessageText {
-			s.sendError("Binary frames are not supported.")
-			continue
-		}
-		s.handleMessage(data)
+// Message implements ws.Handler: one message from the client. ws calls it
+// on a goroutine that exists only while the client's bytes are handled.
+func (s *socket) Message(_ *ws.Conn, op ws.Opcode, data []byte) {
+	if op != ws.OpText {
+		s.sendError("Binary frames are not supported.")
+		return
 	}
+	s.handleMessage(data)
 }
 
 // handleMessage answers one text message. Nothing a client sends stops the

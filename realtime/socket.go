@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,10 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/ws"
 )
 
 // replayPageSize is how many stored notifications one store read returns
@@ -37,16 +36,17 @@ const (
 	cannotStart            // the socket could not be set up: close with 1013
 )
 
-// socket is one WebSocket connection of an authenticated user. Its reader
-// runs on a goroutine of its own for the life of the socket. Its writer runs
-// only while there is something to do: every write, replay, ping and close
-// is asked for through the queue and the flags below, and the first request
-// to an idle socket starts a writer goroutine that ends once nothing is
-// left. An idle socket therefore costs one parked goroutine, not two, and
-// nobody else ever blocks on the connection.
+// socket is one WebSocket connection of an authenticated user. It is the
+// connection's ws.Handler: ws reads with no goroutine while the client is
+// silent and calls Message for what it sends. Its writer runs only while
+// there is something to do: every write, replay, ping and close is asked for
+// through the queue and the flags below, and the first request to an idle
+// socket starts a writer goroutine that ends once nothing is left. An idle
+// socket therefore costs no goroutine, and nobody else ever blocks on the
+// connection.
 type socket struct {
 	hub      *Hub
-	conn     *websocket.Conn
+	conn     *ws.Conn
 	userID   int64
 	username string    // for the greeting and typing events; the rest of the user is not kept
 	expiry   time.Time // the access token's; zero: never
@@ -79,30 +79,27 @@ type socket struct {
 	lastID  int64      // the last stored id sent (or the client's since)
 	known   bool       // lastID is meaningful
 	greeted bool       // connection_established was sent
+	pinged  bool       // a ping was sent and its pong is awaited
+	pongs   uint64     // the connection's pong count when it was sent
 }
 
-func newSocket(h *Hub, conn *websocket.Conn, u *numeneon.User, expiry time.Time) *socket {
+func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, expiry time.Time) *socket {
 	return &socket{hub: h, conn: conn, userID: u.ID, username: u.Username, expiry: expiry}
 }
 
 // openSocket sets up an authenticated socket: it receives its user's
 // envelopes and knows where to start. It returns nil when the socket could
-// not be set up; the connection is closed then. The caller starts the
-// socket's reader with go s.serve() on success.
-//
-// It runs on the goroutine that did the handshake, not on the reader: the
-// store and the layer grow a goroutine's stack to many KiB, and a reader
-// parked with such a stack would keep it (the runtime shrinks a stack only
-// while at most a quarter of it is used).
-func (h *Hub) openSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Time, since int64, hasSince bool) *socket {
+// not be set up; the connection is closed then. On success the caller hands
+// the connection to the socket with conn.Start(s) (or SetHandler).
+func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, since int64, hasSince bool) *socket {
 	s := newSocket(h, conn, u, expiry)
 	if hasSince {
 		s.requestResume(since)
 	}
 	if err := h.attach(h.ctx, s); err != nil {
-		code := websocket.StatusTryAgainLater
+		code := ws.StatusTryAgainLater
 		if h.ctx.Err() != nil {
-			code = websocket.StatusServiceRestart
+			code = ws.StatusServiceRestart
 		} else {
 			h.log.Error("attach socket", "user_id", u.ID, "error", err)
 		}
@@ -137,12 +134,17 @@ func (h *Hub) openSocket(conn *websocket.Conn, u *numeneon.User, expiry time.Tim
 	return s
 }
 
-// serve is the socket's reader goroutine: it runs until the connection
-// closes, then waits for the writer and takes the socket off the hub.
-func (s *socket) serve() {
+// Closed implements ws.Handler: the connection has closed, whoever closed
+// it. It waits for the writer and takes the socket off the hub.
+func (s *socket) Closed(_ *ws.Conn, err error) {
 	h := s.hub
 	defer h.wg.Done()
-	s.readLoop()
+	var ce *ws.CloseError
+	if errors.As(err, &ce) {
+		h.log.Debug("socket closed", "user_id", s.userID, "code", int(ce.Code))
+	} else {
+		h.log.Debug("socket closed", "user_id", s.userID, "error", err)
+	}
 	s.requestStop(readerGone)
 	s.writers.Wait()
 	s.timer.Stop()
@@ -150,7 +152,6 @@ func (s *socket) serve() {
 	h.detach(s)
 	h.open.Add(-1)
 	h.metrics.socketsOpen.Dec()
-	h.log.Debug("socket closed", "user_id", s.userID)
 }
 
 // enqueue adds f to the queue without blocking. When the queue would exceed
@@ -294,7 +295,7 @@ func (s *socket) writeLoop() {
 // work does one round of what was asked: close, greet, ping or expire, then
 // write what is queued. done means the socket ends with code (0: without a
 // close frame).
-func (s *socket) work(stop stopReason, tick bool) (code websocket.StatusCode, reason string, done bool) {
+func (s *socket) work(stop stopReason, tick bool) (code ws.StatusCode, reason string, done bool) {
 	if stop != running {
 		code, reason = s.stopCode(nil)
 		return code, reason, true
@@ -318,17 +319,25 @@ func (s *socket) work(stop stopReason, tick bool) (code websocket.StatusCode, re
 			}
 			return CloseUnauthorized, "token expired", true
 		}
-		ctx, cancel := context.WithTimeout(s.hub.ctx, s.hub.cfg.WriteTimeout)
-		err := s.conn.Ping(ctx)
-		cancel()
-		if err != nil {
-			// Either the peer did not answer in time or the socket is
-			// ending; a dead peer gets no close handshake.
-			s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
-			code, reason = s.stopCode(errWriteFailed)
-			return code, reason, true
+		if s.pinged && s.conn.Pongs() == s.pongs {
+			// No pong within WriteTimeout: the peer is gone, and gets no
+			// close handshake.
+			s.hub.log.Debug("no pong", "user_id", s.userID)
+			return 0, "", true
 		}
-		s.timer.Reset(s.nextTick(time.Now()))
+		next := s.nextTick(now)
+		if s.pinged {
+			s.pinged = false
+		} else {
+			s.pinged, s.pongs = true, s.conn.Pongs()
+			if err := s.conn.Ping(now.Add(s.hub.cfg.WriteTimeout)); err != nil {
+				s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
+				code, reason = s.stopCode(errWriteFailed)
+				return code, reason, true
+			}
+			next = min(next, s.hub.cfg.WriteTimeout)
+		}
+		s.timer.Reset(next)
 	}
 	if err := s.flush(); err != nil {
 		code, reason = s.stopCode(err)
@@ -339,32 +348,30 @@ func (s *socket) work(stop stopReason, tick bool) (code websocket.StatusCode, re
 
 // stopCode chooses how the writer closes the connection after err (nil:
 // a stop was requested).
-func (s *socket) stopCode(err error) (websocket.StatusCode, string) {
+func (s *socket) stopCode(err error) (ws.StatusCode, string) {
 	s.mu.Lock()
 	stop := s.stop
 	s.mu.Unlock()
 	switch {
 	case stop == hubClosing || s.hub.ctx.Err() != nil:
-		return websocket.StatusServiceRestart, "service restart"
+		return ws.StatusServiceRestart, "service restart"
 	case s.overflowed.Load():
 		return CloseSlowConsumer, "slow consumer; reconnect with since"
 	case stop == cannotStart:
-		return websocket.StatusTryAgainLater, "try again later"
+		return ws.StatusTryAgainLater, "try again later"
 	case stop == readerGone, errors.Is(err, errWriteFailed):
 		return 0, "" // the reader stopped or the connection broke
 	default:
 		s.hub.log.Error("socket writer", "user_id", s.userID, "error", err)
-		return websocket.StatusInternalError, "internal error; reconnect with since"
+		return ws.StatusInternalError, "internal error; reconnect with since"
 	}
 }
 
 var errOverflowed = errors.New("socket queue overflowed")
 
 // flush takes everything that piled up in the queue in one go, then runs a
-// pending resume or catch-up and writes the batch. coder/websocket flushes
-// its buffer at the end of every message, so messages cannot share a flush;
-// taking the whole queue at once at least spends one wakeup and one lock per
-// batch rather than per message.
+// pending resume or catch-up and writes the batch: one wakeup and one lock
+// per batch rather than per message.
 func (s *socket) flush() error {
 	s.mu.Lock()
 	s.batch, s.queue = s.queue, s.batch[:0]
@@ -457,13 +464,10 @@ func (s *socket) replay() error {
 	}
 }
 
-// write sends one text message within WriteTimeout. The timeout does not
-// derive from the socket's context: a shutdown lets the current write finish
-// so the close frame that follows can still be sent.
+// write sends one text message within WriteTimeout. A shutdown lets the
+// current write finish so the close frame that follows can still be sent.
 func (s *socket) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.hub.cfg.WriteTimeout)
-	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, frame); err != nil {
+	if err := s.conn.Write(ws.OpText, frame, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
 		return fmt.Errorf("%w: %w", errWriteFailed, err)
 	}
 	return nil

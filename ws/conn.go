@@ -1,0 +1,476 @@
+package ws
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// Handler receives what a connection reads.
+type Handler interface {
+	// Message is called with each complete text or binary message, one at
+	// a time, in order, on a goroutine that may block: while it runs,
+	// nothing more is read from this connection, and no other is held up.
+	// data is only valid until Message returns.
+	Message(c *Conn, op Opcode, data []byte)
+	// Closed is called once, after the last Message, when the connection
+	// has closed, on a goroutine of its own that may block. err says why: a
+	// *CloseError with the peer's close frame (or the one this side sent
+	// after a protocol error), ErrClosed when this side closed it first, or
+	// the network error that ended it (io.EOF for a peer gone without a
+	// close frame).
+	Closed(c *Conn, err error)
+}
+
+// ErrClosed is returned by writes after Close, and reported to
+// Handler.Closed when this side closed the connection.
+var ErrClosed = errors.New("websocket: connection closed")
+
+// errWouldBlock is what a non-blocking read returns when nothing is there.
+var errWouldBlock = errors.New("websocket: read would block")
+
+// readBufferSize is the size of the pooled read buffers; a frame larger
+// than that gets a buffer of its own while it is read.
+const readBufferSize = 4 << 10
+
+// smallFrame is the largest payload copied next to its header to go out in
+// one write; larger ones are written with writev, without a copy.
+const smallFrame = 1 << 10
+
+var (
+	readBuffers  = sync.Pool{New: func() any { b := make([]byte, 0, readBufferSize); return &b }}
+	writeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, maxHeaderSize+smallFrame); return &b }}
+)
+
+// Conn is a server-side WebSocket connection.
+type Conn struct {
+	nc   net.Conn
+	raw  syscall.RawConn // set when the poller watches the connection
+	opts Options
+	id   uint64 // the poller's key for the connection
+
+	// Owned by the goroutine reading (one at a time; handed over under mu).
+	handler   Handler
+	pending   []byte // bytes received but not parsed yet: the start of a frame
+	frag      []byte // the fragments so far of a message in progress
+	fragOp    Opcode // that message's opcode
+	inMessage bool   // a fragmented message is in progress
+
+	pongs   atomic.Uint64
+	closing atomic.Bool // a close frame was sent or received: data messages are dropped
+
+	wmu       sync.Mutex // one writer at a time
+	closeSent bool       // guarded by wmu
+
+	mu            sync.Mutex
+	started       bool  // Start was called: Closed is due
+	reading       bool  // a goroutine reads; Closed waits until it is done
+	closed        bool  // the network connection is closed
+	closeReceived bool  // the peer's close frame arrived
+	registered    bool  // the poller knows the connection
+	notified      bool  // Closed was called
+	err           error // why the connection closed
+	closeTimer    *time.Timer
+}
+
+func newConn(nc net.Conn, opts Options) *Conn {
+	c := &Conn{nc: nc, opts: opts}
+	if p := thePoller(); p != nil {
+		switch nc := nc.(type) {
+		case *net.TCPConn:
+			c.raw, _ = nc.SyscallConn()
+		case *net.UnixConn:
+			c.raw, _ = nc.SyscallConn()
+		}
+	}
+	return c
+}
+
+// Start begins reading, with h receiving what arrives. h.Closed is called
+// once the connection has closed, even one closed before Start.
+func (c *Conn) Start(h Handler) {
+	c.handler = h
+	c.mu.Lock()
+	c.started = true
+	if c.closed {
+		c.notified = true
+		err := c.err
+		c.mu.Unlock()
+		go h.Closed(c, err)
+		return
+	}
+	c.reading = true
+	c.mu.Unlock()
+	if c.raw != nil {
+		go c.read(c.readNonblocking)
+	} else {
+		go c.read(c.nc.Read)
+	}
+}
+
+// SetHandler makes h receive what is read from now on. It may only be
+// called from the current handler's Message.
+func (c *Conn) SetHandler(h Handler) { c.handler = h }
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Pongs returns the number of pong frames received so far: a ping is
+// answered once it grows.
+func (c *Conn) Pongs() uint64 { return c.pongs.Load() }
+
+// read parses and delivers what readMore returns until it would block (the
+// poller then watches the connection again) or the connection ends.
+func (c *Conn) read(readMore func([]byte) (int, error)) {
+	bp := readBuffers.Get().(*[]byte)
+	b := append((*bp)[:0], c.pending...)
+	c.pending = nil
+	for {
+		used, need, err := c.parse(b)
+		if err != nil {
+			c.fail(err)
+			break
+		}
+		b = b[:copy(b, b[used:])]
+		if need > cap(b) {
+			b = append(make([]byte, 0, need), b...)
+		}
+		n, err := readMore(b[len(b):cap(b)])
+		if n > 0 {
+			b = b[:len(b)+n]
+			continue
+		}
+		if err == errWouldBlock {
+			if len(b) > 0 {
+				c.pending = append([]byte(nil), b...)
+			}
+			c.release(bp, b)
+			if c.endRead() {
+				c.arm()
+			}
+			return
+		}
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		c.closeConn(err)
+		break
+	}
+	c.release(bp, b)
+	c.endRead()
+}
+
+// release returns the pooled read buffer, unless a large frame replaced it.
+func (c *Conn) release(bp *[]byte, b []byte) {
+	if cap(b) == readBufferSize {
+		*bp = b[:0]
+	}
+	readBuffers.Put(bp)
+}
+
+// endRead marks the end of a read. It reports whether the connection is
+// still open; if not, the handler hears it has closed.
+func (c *Conn) endRead() (open bool) {
+	c.mu.Lock()
+	c.reading = false
+	if !c.closed {
+		c.mu.Unlock()
+		return true
+	}
+	notify := !c.notified
+	c.notified = true
+	err := c.err
+	c.mu.Unlock()
+	if notify {
+		c.handler.Closed(c, err)
+	}
+	return false
+}
+
+// ready is called by the poller when the connection has something to read.
+func (c *Conn) ready() {
+	c.mu.Lock()
+	if c.closed || c.reading {
+		c.mu.Unlock()
+		return
+	}
+	c.reading = true
+	c.mu.Unlock()
+	go c.read(c.readNonblocking)
+}
+
+// arm asks the poller to report the next bytes; a connection it cannot
+// watch is closed.
+func (c *Conn) arm() {
+	if err := thePoller().arm(c); err != nil {
+		c.closeConn(err)
+	}
+}
+
+// protocolError is a peer's violation; the connection fails with its code.
+type protocolError struct {
+	code   StatusCode
+	reason string
+}
+
+func (e *protocolError) Error() string { return "websocket: " + e.reason }
+
+// errStop ends parsing after the peer's close frame.
+var errStop = errors.New("websocket: stop reading")
+
+// parse handles the complete frames at the start of b. used is how many
+// bytes it consumed; need is the size the buffer must reach to hold the
+// next frame whole.
+func (c *Conn) parse(b []byte) (used, need int, err error) {
+	for {
+		h, n := parseHeader(b[used:])
+		if n == 0 {
+			return used, maxHeaderSize, nil
+		}
+		if err := c.check(h); err != nil {
+			return used, 0, err
+		}
+		size := n + int(h.length)
+		if len(b)-used < size {
+			return used, size, nil
+		}
+		payload := b[used+n : used+size]
+		used += size
+		unmask(h.mask, 0, payload)
+		if err := c.handle(h, payload); err != nil {
+			return used, 0, err
+		}
+	}
+}
+
+// check validates a frame header before its payload is read, so a frame
+// over the limit is refused before it is buffered.
+func (c *Conn) check(h frameHeader) error {
+	switch {
+	case h.rsv != 0:
+		return &protocolError{StatusProtocolError, "reserved bits set without an extension"}
+	case !h.masked:
+		return &protocolError{StatusProtocolError, "client frames must be masked"}
+	case h.op.control():
+		if h.op != OpClose && h.op != OpPing && h.op != OpPong {
+			return &protocolError{StatusProtocolError, "unknown opcode"}
+		}
+		if !h.fin || h.length > maxControlPayload {
+			return &protocolError{StatusProtocolError, "control frames must be whole and at most 125 bytes"}
+		}
+		return nil
+	case h.op == OpContinuation:
+		if !c.inMessage {
+			return &protocolError{StatusProtocolError, "continuation frame without a message"}
+		}
+	case h.op == OpText || h.op == OpBinary:
+		if c.inMessage {
+			return &protocolError{StatusProtocolError, "new message before the last one ended"}
+		}
+	default:
+		return &protocolError{StatusProtocolError, "unknown opcode"}
+	}
+	if h.length > uint64(c.opts.ReadLimit) || uint64(len(c.frag))+h.length > uint64(c.opts.ReadLimit) {
+		return &protocolError{StatusMessageTooBig, "message too big"}
+	}
+	return nil
+}
+
+// handle acts on one whole, unmasked frame.
+func (c *Conn) handle(h frameHeader, payload []byte) error {
+	switch h.op {
+	case OpPing:
+		c.wmu.Lock()
+		if !c.closeSent {
+			_ = c.writeLocked(OpPong, payload, time.Now().Add(c.opts.CloseTimeout))
+		}
+		c.wmu.Unlock()
+		return nil
+	case OpPong:
+		c.pongs.Add(1)
+		return nil
+	case OpClose:
+		ce, ok := parseClose(payload)
+		if !ok {
+			return &protocolError{StatusProtocolError, "invalid close frame"}
+		}
+		c.peerClosed(ce)
+		return errStop
+	case OpContinuation:
+		c.frag = append(c.frag, payload...)
+		if !h.fin {
+			return nil
+		}
+		msg, op := c.frag, c.fragOp
+		c.frag, c.inMessage = nil, false
+		return c.deliver(op, msg)
+	}
+	if !h.fin {
+		c.frag = append(make([]byte, 0, len(payload)), payload...)
+		c.fragOp, c.inMessage = h.op, true
+		return nil
+	}
+	return c.deliver(h.op, payload)
+}
+
+func (c *Conn) deliver(op Opcode, msg []byte) error {
+	if op == OpText && !utf8.Valid(msg) {
+		return &protocolError{StatusInvalidPayload, "text message is not valid UTF-8"}
+	}
+	if c.closing.Load() {
+		return nil
+	}
+	c.handler.Message(c, op, msg)
+	return nil
+}
+
+// fail ends the connection after a read error: a protocol error is
+// answered with a close frame first.
+func (c *Conn) fail(err error) {
+	if err == errStop {
+		return
+	}
+	var pe *protocolError
+	if !errors.As(err, &pe) {
+		c.closeConn(err)
+		return
+	}
+	ce := &CloseError{Code: pe.code, Reason: pe.reason}
+	c.wmu.Lock()
+	if !c.closeSent {
+		c.closeSent = true
+		c.closing.Store(true)
+		_ = c.writeLocked(OpClose, closePayload(ce.Code, ce.Reason), time.Now().Add(c.opts.CloseTimeout))
+	}
+	c.wmu.Unlock()
+	c.closeConn(ce)
+}
+
+// peerClosed answers the peer's close frame (unless this side sent its own
+// first) and closes the connection.
+func (c *Conn) peerClosed(ce *CloseError) {
+	c.closing.Store(true)
+	c.mu.Lock()
+	c.closeReceived = true
+	c.mu.Unlock()
+	var why error = ErrClosed // the answer to this side's close
+	c.wmu.Lock()
+	if !c.closeSent {
+		why = ce
+		c.closeSent = true
+		var payload []byte
+		if ce.Code != StatusNoStatusRcvd {
+			payload = closePayload(ce.Code, "")
+		}
+		_ = c.writeLocked(OpClose, payload, time.Now().Add(c.opts.CloseTimeout))
+	}
+	c.wmu.Unlock()
+	c.closeConn(why)
+}
+
+// Write sends one message (or a ping or pong) as a single frame; it blocks
+// until the frame is written or the deadline passes. A failed write closes
+// the connection.
+func (c *Conn) Write(op Opcode, p []byte, deadline time.Time) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent {
+		return ErrClosed
+	}
+	return c.writeLocked(op, p, deadline)
+}
+
+// Ping sends a ping; Pongs grows when the answer arrives.
+func (c *Conn) Ping(deadline time.Time) error { return c.Write(OpPing, nil, deadline) }
+
+func (c *Conn) writeLocked(op Opcode, p []byte, deadline time.Time) error {
+	err := c.nc.SetWriteDeadline(deadline)
+	if err == nil {
+		if len(p) <= smallFrame {
+			bp := writeBuffers.Get().(*[]byte)
+			b := append(appendHeader((*bp)[:0], op, len(p)), p...)
+			_, err = c.nc.Write(b)
+			*bp = b[:0]
+			writeBuffers.Put(bp)
+		} else {
+			var hdr [maxHeaderSize]byte
+			bufs := net.Buffers{appendHeader(hdr[:0], op, len(p)), p}
+			_, err = bufs.WriteTo(c.nc)
+		}
+	}
+	if err != nil {
+		c.closeSent = true // nothing more can be written
+		c.closing.Store(true)
+		c.closeConn(err)
+	}
+	return err
+}
+
+// Close starts the close handshake: it sends a close frame with code and
+// reason, and the connection closes when the peer answers, or after
+// Options.CloseTimeout. It returns once the frame is written. Later writes
+// fail with ErrClosed.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	c.wmu.Lock()
+	if c.closeSent {
+		c.wmu.Unlock()
+		return ErrClosed
+	}
+	c.closeSent = true
+	c.closing.Store(true)
+	err := c.writeLocked(OpClose, closePayload(code, reason), time.Now().Add(c.opts.CloseTimeout))
+	c.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	now := c.closeReceived || !c.started // nobody reads the answer
+	if !now && !c.closed && c.closeTimer == nil {
+		c.closeTimer = time.AfterFunc(c.opts.CloseTimeout, func() { c.closeConn(ErrClosed) })
+	}
+	c.mu.Unlock()
+	if now {
+		c.closeConn(ErrClosed)
+	}
+	return nil
+}
+
+// CloseNow closes the connection without a close frame.
+func (c *Conn) CloseNow() {
+	c.wmu.Lock()
+	c.closeSent = true
+	c.wmu.Unlock()
+	c.closing.Store(true)
+	c.closeConn(ErrClosed)
+}
+
+// closeConn closes the network connection once; err is what the handler
+// hears. The handler hears it now unless a goroutine is reading: that one
+// tells it when it is done.
+func (c *Conn) closeConn(err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed, c.err = true, err
+	if c.closeTimer != nil {
+		c.closeTimer.Stop()
+	}
+	notify := c.started && !c.reading && !c.notified
+	c.notified = c.notified || notify
+	registered := c.registered
+	c.mu.Unlock()
+	if registered {
+		thePoller().remove(c)
+	}
+	c.nc.Close()
+	if notify {
+		go c.handler.Closed(c, err)
+	}
+}
