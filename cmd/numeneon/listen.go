@@ -26,3 +26,14 @@ func listen(ctx context.Context, addr string, reusePort bool) (net.Listener, err
 	}
 	return lc.Listen(ctx, "tcp", addr)
 }
+
+// openFilesLimit is the process's limit on open files (Go raises the soft
+// limit to the hard one at start): every socket takes one, so it bounds the
+// sockets a process can hold. 0 when unknown.
+func openFilesLimit() uint64 {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	return rl.Cur
+}

@@ -120,7 +120,8 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.http.Serve(s.ln) }()
-	s.Logger.Info("listening", "addr", s.ln.Addr().String(), "layer", layerName(cfg), "env", cfg.Env)
+	s.Logger.Info("listening", "addr", s.ln.Addr().String(), "layer", layerName(cfg), "env", cfg.Env,
+		"open_files_limit", openFilesLimit())
 	return nil
 }
 
