@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/app"
@@ -43,11 +44,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Failed logins are also counted per account, so that guesses spread
+	// over many addresses are limited too.
+	account := "account:" + strings.ToLower(strings.TrimSpace(in.Email))
+	if ok, wait := s.limits.available("login_account", account); !ok {
+		writeRateLimited(w, wait)
+		return
+	}
 	pair, err := s.app.Login(r.Context(), in.Email, in.Password)
 	if err != nil {
 		key := ""
 		if numeneon.ErrorCode(err) == numeneon.EUNAUTHORIZED {
 			key = "error"
+			s.limits.allow("login_account", account)
 		}
 		s.writeErrorKey(w, r, err, key)
 		return

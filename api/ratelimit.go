@@ -19,12 +19,18 @@ import (
 // defaultRateLimits are the limits without RATE_LIMITS, per client and unit.
 // Login and signup are the guessing and spam targets; a message rate of 600
 // a minute is ten a second, far above any typing human.
+//
+// login_account counts failed logins per account (the email given), from
+// whatever address: it caps a guesser spread over many addresses at 30
+// guesses an hour per account. While it is spent, that account's logins get
+// 429, the right password's too, until a token is back (two minutes).
 var defaultRateLimits = map[string]string{
-	"login":   "10/m",
-	"signup":  "5/m",
-	"refresh": "30/m",
-	"message": "600/m",
-	"socket":  "60/m",
+	"login":         "10/m",
+	"login_account": "30/h",
+	"signup":        "5/m",
+	"refresh":       "30/m",
+	"message":       "600/m",
+	"socket":        "60/m",
 }
 
 // maxLimiterKeys bounds the memory one class spends on distinct clients; a
@@ -57,7 +63,7 @@ func newRateLimits(spec string) (*rateLimits, error) {
 		class, v, ok := strings.Cut(item, "=")
 		class = strings.TrimSpace(class)
 		if _, known := defaultRateLimits[class]; !ok || !known {
-			return nil, fmt.Errorf("rate limits %q: %q is not class=N/unit with class one of login, signup, refresh, message, socket", spec, item)
+			return nil, fmt.Errorf("rate limits %q: %q is not class=N/unit with class one of login, login_account, signup, refresh, message, socket", spec, item)
 		}
 		specs[class] = strings.TrimSpace(v)
 	}
@@ -101,6 +107,16 @@ func (rl *rateLimits) allow(class, key string) (bool, time.Duration) {
 	return kl.allow(key, time.Now())
 }
 
+// available reports whether key of class has a token, without taking it;
+// when not, how long until it has one.
+func (rl *rateLimits) available(class, key string) (bool, time.Duration) {
+	kl, ok := rl.classes[class]
+	if !ok {
+		return true, 0
+	}
+	return kl.available(key, time.Now())
+}
+
 // keyedLimiter is a token bucket per key.
 type keyedLimiter struct {
 	limit rate.Limit
@@ -138,6 +154,20 @@ func (k *keyedLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 		return false, delay
 	}
 	return true, 0
+}
+
+func (k *keyedLimiter) available(key string, now time.Time) (bool, time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.keys[key]
+	if !ok {
+		return true, 0
+	}
+	tokens := e.lim.TokensAt(now)
+	if tokens >= 1 {
+		return true, 0
+	}
+	return false, time.Duration((1 - tokens) / float64(k.limit) * float64(time.Second))
 }
 
 // evict drops keys idle long enough for their bucket to be full again:

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -34,6 +35,40 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	// Other classes are counted apart.
 	ts.mustDo("POST", "/api/auth/signup/", "", object{"username": "fresh", "email": "fresh@example.com", "password": "longenough"}, http.StatusCreated, nil)
+}
+
+func TestFailedLoginsAreLimitedPerAccount(t *testing.T) {
+	ts := newTestServer(t, api.Config{RateLimits: "login=0/m,login_account=3/h", ClientIPHeader: "X-Forwarded-For"})
+	alice, bob := ts.signup("alice"), ts.signup("bob")
+	login := func(from, email, password string) int {
+		resp := ts.request("POST", "/api/auth/login/", "", object{"email": email, "password": password},
+			http.Header{"X-Forwarded-For": {from}})
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// A right password costs nothing.
+	for i := range 5 {
+		if got := login("198.51.100.1", alice.Email, alice.Password); got != http.StatusOK {
+			t.Fatalf("good login %d = %d, want 200", i+1, got)
+		}
+	}
+	// Three wrong guesses, each from a different address, spend alice's
+	// budget; the email's case and spaces do not give a fresh one.
+	for i, email := range []string{alice.Email, " ALICE@example.com", "Alice@Example.com"} {
+		if got := login(fmt.Sprintf("203.0.113.%d", i+1), email, "wrong-guess"); got != http.StatusUnauthorized {
+			t.Fatalf("guess %d = %d, want 401", i+1, got)
+		}
+	}
+	if got := login("203.0.113.50", alice.Email, "wrong-guess"); got != http.StatusTooManyRequests {
+		t.Errorf("4th guess from a new address = %d, want 429", got)
+	}
+	if got := login("198.51.100.1", alice.Email, alice.Password); got != http.StatusTooManyRequests {
+		t.Errorf("alice's own login while limited = %d, want 429", got)
+	}
+	// Other accounts are not affected.
+	if got := login("203.0.113.50", bob.Email, bob.Password); got != http.StatusOK {
+		t.Errorf("bob's login = %d, want 200", got)
+	}
 }
 
 func TestMessageRateLimitIsPerUser(t *testing.T) {
