@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -394,116 +393,6 @@ func TestClientPing(t *testing.T) {
 	})
 }
 
-func TestCloseByClient(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode})
-		c, sc := dialClient(t, s)
-		if err := c.Close(4001, "bye bye"); err != nil {
-			t.Errorf("client Close (the server's answer must carry the same code): %v", err)
-		}
-		err := sc.rec.waitClosed(t)
-		var ce *ws.CloseError
-		if !errors.As(err, &ce) || ce.Code != 4001 || ce.Reason != "bye bye" {
-			t.Errorf("Closed(%v), want *CloseError{4001, bye bye}", err)
-		}
-		if err := sc.Write(ws.OpText, []byte("late"), deadline()); err == nil {
-			t.Error("server Write after the peer's close succeeded")
-		}
-		if err := sc.Close(ws.StatusNormalClosure, ""); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("server Close after the peer's close = %v, want ErrClosed", err)
-		}
-	})
-}
-
-func TestCloseByServer(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode})
-		c, sc := dialClient(t, s)
-		r := startReading(t, c)
-		if err := sc.Close(4002, "server going"); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		if ce := r.expectClose(t); ce.Code != 4002 || ce.Reason != "server going" {
-			t.Errorf("client saw close %d %q, want 4002 server going", ce.Code, ce.Reason)
-		}
-		// Documented: ErrClosed when this side closed the connection first.
-		if err := sc.rec.waitClosed(t); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Closed(%v) after the server's Close was answered, want ErrClosed", err)
-		}
-		if err := sc.Write(ws.OpText, []byte("late"), deadline()); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Write after Close = %v, want ErrClosed", err)
-		}
-		if err := sc.Ping(deadline()); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Ping after Close = %v, want ErrClosed", err)
-		}
-		if err := sc.Close(ws.StatusNormalClosure, ""); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("second Close = %v, want ErrClosed", err)
-		}
-	})
-}
-
-// A reason too long for a control frame is cut, at a rune boundary.
-func TestCloseLongReason(t *testing.T) {
-	s := newServer(t, serverConfig{})
-	c, sc := dialClient(t, s)
-	r := startReading(t, c)
-	reason := strings.Repeat("é", 100) // 200 bytes; 123 fit, in the middle of a rune
-	if err := sc.Close(ws.StatusGoingAway, reason); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	ce := r.expectClose(t)
-	if ce.Code != websocket.StatusGoingAway {
-		t.Errorf("client saw code %d, want 1001", ce.Code)
-	}
-	if len(ce.Reason) > 123 || len(ce.Reason) < 120 || !utf8.ValidString(ce.Reason) || !strings.HasPrefix(reason, ce.Reason) {
-		t.Errorf("client saw reason %q (%d bytes), want the longest valid UTF-8 prefix that fits in 123 bytes", ce.Reason, len(ce.Reason))
-	}
-}
-
-func TestCloseNow(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode})
-		c, sc := dialClient(t, s)
-		r := startReading(t, c)
-		sc.CloseNow()
-		m := r.next(t)
-		if m.err == nil {
-			t.Fatalf("client read %v %q after CloseNow, want the connection gone", m.typ, m.data)
-		}
-		if code := websocket.CloseStatus(m.err); code != -1 {
-			t.Errorf("client saw close frame %d; CloseNow sends none", code)
-		}
-		if err := sc.rec.waitClosed(t); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Closed(%v), want ErrClosed", err)
-		}
-		if err := sc.Write(ws.OpText, []byte("late"), deadline()); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Write after CloseNow = %v, want ErrClosed", err)
-		}
-	})
-}
-
-// The handler may close the connection from Message, as it does when a
-// client asks to leave.
-func TestCloseFromMessage(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode, onMessage: func(c *ws.Conn, op ws.Opcode, data []byte) {
-			if string(data) == "bye" {
-				c.Close(ws.StatusNormalClosure, "as you wish")
-			}
-		}})
-		c, sc := dialClient(t, s)
-		r := startReading(t, c)
-		clientWrite(t, c, websocket.MessageText, []byte("bye"))
-		if ce := r.expectClose(t); ce.Code != websocket.StatusNormalClosure || ce.Reason != "as you wish" {
-			t.Errorf("client saw close %d %q, want 1000 as you wish", ce.Code, ce.Reason)
-		}
-		sc.rec.waitClosed(t)
-		if n := sc.rec.closedN.Load(); n != 1 {
-			t.Errorf("Closed called %d times", n)
-		}
-	})
-}
-
 // SetHandler from Message hands every later message, and Closed, to the
 // new handler.
 func TestSetHandler(t *testing.T) {
@@ -530,28 +419,12 @@ func TestSetHandler(t *testing.T) {
 		if err := second.waitClosed(t); !errors.As(err, &ce) || ce.Code != ws.StatusNormalClosure {
 			t.Errorf("new handler's Closed(%v), want *CloseError with 1000", err)
 		}
-		// The cleanup of the server waits for the first recorder.
+		if n := sc.rec.closedN.Load(); n != 0 {
+			t.Errorf("first handler's Closed called %d times, want never", n)
+		}
+		// The server's cleanup wants every first handler to have heard
+		// Closed once.
 		sc.rec.Closed(sc.Conn, nil)
-		if n := sc.rec.closedN.Load(); n != 1 {
-			t.Errorf("first handler's Closed called %d times, want never", n-1)
-		}
-	})
-}
-
-// A connection closed before Start still tells its handler.
-func TestCloseBeforeStart(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode, beforeStart: func(c *ws.Conn) {
-			c.Close(4000, "not now")
-		}})
-		c, sc := dialClient(t, s)
-		r := startReading(t, c)
-		if ce := r.expectClose(t); ce.Code != 4000 || ce.Reason != "not now" {
-			t.Errorf("client saw close %d %q, want 4000 not now", ce.Code, ce.Reason)
-		}
-		if err := sc.rec.waitClosed(t); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Closed(%v), want ErrClosed", err)
-		}
 	})
 }
 

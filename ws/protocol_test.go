@@ -3,9 +3,6 @@ package ws_test
 import (
 	"bytes"
 	"errors"
-	"io"
-	"net"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -205,75 +202,5 @@ func TestValidPeerClose(t *testing.T) {
 				}
 			})
 		}
-	})
-}
-
-// A peer that never answers the close frame is hung up on after
-// CloseTimeout.
-func TestCloseTimeout(t *testing.T) {
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode, opts: ws.Options{CloseTimeout: 100 * time.Millisecond}})
-		rc, sc := dialRaw(t, s)
-		if err := sc.Close(ws.StatusGoingAway, "restart"); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		if reason := rc.expectClose(ws.StatusGoingAway); reason != "restart" {
-			t.Errorf("close reason %q, want restart", reason)
-		}
-		if err := sc.rec.waitClosed(t); !errors.Is(err, ws.ErrClosed) {
-			t.Errorf("Closed(%v), want ErrClosed", err)
-		}
-	})
-}
-
-// A peer that goes away without a close frame is noticed, the handler
-// hears why, and nothing of the connection is left running.
-func TestPeerGone(t *testing.T) {
-	tests := []struct {
-		name  string
-		send  []byte
-		reset bool
-		eof   bool // Closed must report io.EOF, as documented
-	}{
-		{"idle", nil, false, true},
-		{"after a message", clientFrame(ws.OpText, "last words"), false, true},
-		{"in the middle of a frame", clientFrame(ws.OpText, "cut short")[:5], false, false},
-		{"reset", nil, true, false},
-	}
-	forEachMode(t, func(t *testing.T, mode readMode) {
-		s := newServer(t, serverConfig{mode: mode})
-		warmUp(t, s)
-		before := runtime.NumGoroutine()
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				rc, sc := dialRaw(t, s)
-				if tt.send != nil {
-					rc.send(tt.send)
-				}
-				if tt.reset {
-					tcp, ok := rc.nc.(*net.TCPConn)
-					if !ok {
-						t.Skip("only a TCP connection can be reset")
-					}
-					tcp.SetLinger(0)
-				}
-				rc.nc.Close()
-				err := sc.rec.waitClosed(t)
-				if err == nil {
-					t.Fatal("Closed(nil), want why the connection ended")
-				}
-				var ce *ws.CloseError
-				if errors.As(err, &ce) || errors.Is(err, ws.ErrClosed) {
-					t.Errorf("Closed(%v) for a peer gone without a close frame", err)
-				}
-				if tt.eof && !errors.Is(err, io.EOF) {
-					t.Errorf("Closed(%v), want io.EOF", err)
-				}
-				if err := sc.Write(ws.OpText, []byte("anyone?"), deadline()); err == nil {
-					t.Error("Write to a closed connection succeeded")
-				}
-			})
-		}
-		waitGoroutines(t, before)
 	})
 }
