@@ -248,11 +248,36 @@ func TestPeerGone(t *testing.T) {
 				if tt.eof && !errors.Is(err, io.EOF) {
 					t.Errorf("Closed(%v), want io.EOF", err)
 				}
-				if err := sc.Write(ws.OpText, []byte("anyone?"), deadline()); err == nil {
-					t.Error("Write to a closed connection succeeded")
+				if err := sc.Write(ws.OpText, []byte("anyone?"), deadline()); !errors.Is(err, ws.ErrClosed) {
+					t.Errorf("Write to a closed connection = %v, want ErrClosed", err)
 				}
 			})
 		}
 		waitGoroutines(t, before)
 	})
+}
+
+func TestWriteRefusesInvalidFrames(t *testing.T) {
+	s := newServer(t, serverConfig{})
+	rc, sc := dialRaw(t, s)
+	for _, tt := range []struct {
+		name string
+		op   ws.Opcode
+		p    []byte
+	}{
+		{"ping over 125 bytes", ws.OpPing, make([]byte, 126)},
+		{"pong over 125 bytes", ws.OpPong, make([]byte, 200)},
+		{"close frame", ws.OpClose, nil},
+		{"continuation", ws.OpContinuation, []byte("x")},
+		{"reserved opcode", ws.Opcode(3), []byte("x")},
+	} {
+		if err := sc.Write(tt.op, tt.p, deadline()); err == nil {
+			t.Errorf("%s: Write succeeded", tt.name)
+		}
+	}
+	// Nothing invalid went out: the next frame the client reads is this one.
+	if err := sc.Write(ws.OpText, []byte("still fine"), deadline()); err != nil {
+		t.Fatalf("Write text: %v", err)
+	}
+	rc.expectFrame(ws.OpText, "still fine")
 }

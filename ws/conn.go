@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -61,8 +62,9 @@ type Conn struct {
 	fragOp    Opcode // that message's opcode
 	inMessage bool   // a fragmented message is in progress
 
-	pongs   atomic.Uint64
-	closing atomic.Bool // a close frame was sent or received: data messages are dropped
+	pongs     atomic.Uint64
+	closing   atomic.Bool // a close frame was sent or received: data messages are dropped
+	netClosed atomic.Bool // the network connection is closed
 
 	wmu       sync.Mutex // one writer at a time
 	closeSent bool       // guarded by wmu
@@ -375,11 +377,20 @@ func (c *Conn) peerClosed(ce *CloseError) {
 
 // Write sends one message (or a ping or pong) as a single frame; it blocks
 // until the frame is written or the deadline passes. A failed write closes
-// the connection.
+// the connection; once it is closed, from either side, Write returns
+// ErrClosed.
 func (c *Conn) Write(op Opcode, p []byte, deadline time.Time) error {
+	switch {
+	case op.control() && len(p) > maxControlPayload:
+		return errors.New("websocket: a control frame's payload is at most 125 bytes")
+	case op == OpClose:
+		return errors.New("websocket: close with Close")
+	case op != OpText && op != OpBinary && op != OpPing && op != OpPong:
+		return fmt.Errorf("websocket: cannot write opcode %d", op)
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.closeSent {
+	if c.closeSent || c.netClosed.Load() {
 		return ErrClosed
 	}
 	return c.writeLocked(op, p, deadline)
@@ -459,6 +470,7 @@ func (c *Conn) closeConn(err error) {
 		return
 	}
 	c.closed, c.err = true, err
+	c.netClosed.Store(true)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}
