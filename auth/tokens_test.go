@@ -342,3 +342,33 @@ func flipFirst(s string) string {
 	}
 	return "A" + s[1:]
 }
+
+func TestVerifiedAccessTokenStillExpires(t *testing.T) {
+	now := time.Now()
+	tokens := auth.NewTokens(testSecret)
+	tokens.Now = func() time.Time { return now }
+	access, err := tokens.IssueAccess(42)
+	if err != nil {
+		t.Fatalf("IssueAccess: %v", err)
+	}
+	for range 2 { // the second parse is answered from what the first verified
+		c, err := tokens.Parse(access, auth.TokenAccess)
+		if err != nil || c.UserID != 42 {
+			t.Fatalf("Parse = %+v, %v; want user 42", c, err)
+		}
+		c.UserID = 7 // a caller changing its copy changes nothing for the next
+	}
+	if _, err := tokens.Parse(access, auth.TokenRefresh); numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {
+		t.Errorf("access token parsed as a refresh token: %v, want EUNAUTHORIZED", err)
+	}
+	tampered := access[:len(access)-2] + "AA"
+	if tampered != access {
+		if _, err := tokens.Parse(tampered, auth.TokenAccess); numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {
+			t.Errorf("tampered token: %v, want EUNAUTHORIZED", err)
+		}
+	}
+	now = now.Add(tokens.AccessTTL + time.Minute) // past expiry and leeway
+	if _, err := tokens.Parse(access, auth.TokenAccess); numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {
+		t.Errorf("expired token after a verified parse: %v, want EUNAUTHORIZED", err)
+	}
+}
