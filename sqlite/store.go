@@ -44,6 +44,8 @@ type Store struct {
 	wstmts *stmtCache
 	rstmts *stmtCache
 	rq     poolQueryer // the read methods' queries, on read through rstmts
+
+	checkpoint *checkpointer // copies the WAL back in the background
 }
 
 // Open opens (creating if missing, with its parent directory) the SQLite
@@ -65,8 +67,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	pragmas.Add("_pragma", "busy_timeout(10000)")
 	pragmas.Add("_pragma", "foreign_keys(1)")
 	writeDSN := path + "?" + pragmas.Encode() +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate" +
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)
 	readDSN := path + "?" + pragmas.Encode() + "&_pragma=query_only(1)"
+	checkpointDSN := path + "?" + pragmas.Encode()
 
 	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
@@ -94,11 +98,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = read.Close()
 		return nil, fmt.Errorf("open %s for reading: %w", path, dbError(err))
 	}
+	ckpt, err := sql.Open("sqlite", checkpointDSN)
+	if err != nil {
+		_ = write.Close()
+		_ = read.Close()
+		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
 	rstmts := newStmtCache(read)
 	return &Store{
 		path: path, write: write, read: read,
 		wstmts: newStmtCache(write), rstmts: rstmts,
-		rq: poolQueryer{db: read, stmts: rstmts},
+		rq:         poolQueryer{db: read, stmts: rstmts},
+		checkpoint: newCheckpointer(ckpt),
 	}, nil
 }
 
@@ -106,7 +118,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // prepared statements are closed first, so that no connection closes with
 // a statement still open on it.
 func (s *Store) Close() error {
-	if err := errors.Join(s.rstmts.Close(), s.wstmts.Close(), s.read.Close(), s.write.Close()); err != nil {
+	if err := errors.Join(s.checkpoint.Close(), s.rstmts.Close(), s.wstmts.Close(), s.read.Close(), s.write.Close()); err != nil {
 		return fmt.Errorf("close %s: %w", s.path, err)
 	}
 	return nil

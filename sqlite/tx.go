@@ -39,5 +39,6 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx nume
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", dbError(err))
 	}
+	s.checkpoint.wrote()
 	return nil
 }
