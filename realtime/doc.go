@@ -31,7 +31,8 @@
 //
 // Binary frames are answered with an error message and the socket stays
 // open; the server never closes a socket over a bad message except for a
-// message above the read limit (1009) and violations of the WebSocket
+// message above the read limit (1009), a frame that does not arrive whole
+// within 30 s of its first bytes (1008) and violations of the WebSocket
 // protocol itself (1002; 1007 for a text message that is not UTF-8, which a
 // browser cannot send).
 package realtime

@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"runtime"
@@ -280,4 +281,41 @@ func TestWriteRefusesInvalidFrames(t *testing.T) {
 		t.Fatalf("Write text: %v", err)
 	}
 	rc.expectFrame(ws.OpText, "still fine")
+}
+
+// A frame that begins and never ends is not kept forever: the connection
+// closes with 1008 once FrameTimeout has passed; a frame that arrives in
+// pieces within it is delivered.
+func TestFrameTimeout(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode readMode) {
+		s := newServer(t, serverConfig{mode: mode, opts: ws.Options{FrameTimeout: 300 * time.Millisecond}})
+
+		rc, sc := dialRaw(t, s)
+		frame := clientFrame(ws.OpText, "in two pieces")
+		rc.send(frame[:4])
+		time.Sleep(100 * time.Millisecond)
+		rc.send(frame[4:])
+		if got := sc.rec.waitMessages(t, 1); got[0].data != "in two pieces" {
+			t.Fatalf("message %q, want the whole frame", got[0].data)
+		}
+		// The clock restarts with the next frame: three more frames, each
+		// completed well within the limit, over more than the limit.
+		for i := range 3 {
+			f := clientFrame(ws.OpText, fmt.Sprintf("next %d", i))
+			rc.send(f[:3])
+			time.Sleep(150 * time.Millisecond)
+			rc.send(f[3:])
+			if got := sc.rec.waitMessages(t, i+2); got[i+1].data != fmt.Sprintf("next %d", i) {
+				t.Fatalf("message %q, want next %d", got[i+1].data, i)
+			}
+		}
+
+		rc2, sc2 := dialRaw(t, s)
+		rc2.send(clientFrame(ws.OpText, "never finished")[:5])
+		rc2.expectClose(ws.StatusPolicyViolation)
+		var ce *ws.CloseError
+		if err := sc2.rec.waitClosed(t); !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
+			t.Errorf("Closed(%v), want a CloseError with 1008", err)
+		}
+	})
 }

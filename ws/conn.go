@@ -78,6 +78,8 @@ type Conn struct {
 	notified      bool  // Closed was called
 	err           error // why the connection closed
 	closeTimer    *time.Timer
+	partialSince  time.Time   // when the frame being received began to arrive; zero: none
+	partialTimer  *time.Timer // fires FrameTimeout after partialSince
 }
 
 func newConn(nc net.Conn, opts Options) *Conn {
@@ -142,6 +144,7 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 		if need > cap(b) {
 			b = append(make([]byte, 0, need), b...)
 		}
+		c.notePartial(len(b) > 0)
 		n, err := readMore(b[len(b):cap(b)])
 		if n > 0 {
 			b = b[:len(b)+n]
@@ -165,6 +168,34 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 	}
 	c.release(bp, b)
 	c.endRead()
+}
+
+// notePartial records whether a frame is waiting for the rest of its
+// bytes, and starts the clock of its FrameTimeout when one begins.
+func (c *Conn) notePartial(partial bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case !partial:
+		c.partialSince = time.Time{}
+		if c.partialTimer != nil {
+			c.partialTimer.Stop()
+			c.partialTimer = nil
+		}
+	case c.partialSince.IsZero() && !c.closed:
+		c.partialSince = time.Now()
+		c.partialTimer = time.AfterFunc(c.opts.FrameTimeout, c.frameTimedOut)
+	}
+}
+
+// frameTimedOut fails the connection if the same frame is still partial.
+func (c *Conn) frameTimedOut() {
+	c.mu.Lock()
+	late := !c.partialSince.IsZero() && time.Since(c.partialSince) >= c.opts.FrameTimeout
+	c.mu.Unlock()
+	if late {
+		c.fail(&protocolError{StatusPolicyViolation, "frame not received in time"})
+	}
 }
 
 // release returns the pooled read buffer, unless a large frame replaced it.
@@ -473,6 +504,9 @@ func (c *Conn) closeConn(err error) {
 	c.netClosed.Store(true)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
+	}
+	if c.partialTimer != nil {
+		c.partialTimer.Stop()
 	}
 	notify := c.started && !c.reading && !c.notified
 	c.notified = c.notified || notify

@@ -17,8 +17,9 @@
 //
 // What is implemented: the handshake (one subprotocol chosen by the caller,
 // no extensions), text and binary messages, fragmentation, ping/pong, the
-// close handshake, a read limit per message (1009 above it), UTF-8 checks
-// of text messages (1007) and close reasons, and protocol errors (1002).
+// close handshake, a read limit per message (1009 above it), a time limit
+// for a frame to arrive whole once begun (1008), UTF-8 checks of text
+// messages (1007) and close reasons, and protocol errors (1002).
 // Not implemented: permessage-deflate and other extensions (never
 // negotiated), and the client side.
 package ws

@@ -18,6 +18,7 @@ const keyGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 const (
 	DefaultReadLimit    = 64 << 10
 	DefaultCloseTimeout = 5 * time.Second
+	DefaultFrameTimeout = 30 * time.Second
 )
 
 // Options of an upgraded connection.
@@ -33,6 +34,11 @@ type Options struct {
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds the write of the 101 response (CloseTimeout).
 	HandshakeTimeout time.Duration
+	// FrameTimeout is how long a frame may take to arrive whole once its
+	// first bytes are in; a slower one closes the connection with
+	// StatusPolicyViolation, so a client cannot hold a buffer of up to
+	// ReadLimit by trickling (DefaultFrameTimeout).
+	FrameTimeout time.Duration
 }
 
 // HandshakeError is a request Upgrade refused; it has answered with Status.
@@ -71,6 +77,9 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error
 	}
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = opts.CloseTimeout
+	}
+	if opts.FrameTimeout <= 0 {
+		opts.FrameTimeout = DefaultFrameTimeout
 	}
 
 	nc, brw, err := http.NewResponseController(w).Hijack()
