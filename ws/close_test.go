@@ -310,6 +310,26 @@ func TestFrameTimeout(t *testing.T) {
 			}
 		}
 
+		// Frames sent back to back, so that reads keep ending inside one,
+		// for longer than the limit: each completed frame starts the clock
+		// again.
+		var stream []byte
+		frame = clientFrame(ws.OpText, "a streamed message of some length")
+		for range 40 {
+			stream = append(stream, frame...)
+		}
+		// Pieces one byte longer than a frame end on a frame boundary only
+		// every len(frame) pieces: the reads end inside a frame for about
+		// 0.9 s at a time.
+		before := len(sc.rec.received())
+		for i := 0; i < len(stream); {
+			end := min(i+len(frame)+1, len(stream))
+			rc.send(stream[i:end])
+			i = end
+			time.Sleep(25 * time.Millisecond)
+		}
+		sc.rec.waitMessages(t, before+40)
+
 		rc2, sc2 := dialRaw(t, s)
 		rc2.send(clientFrame(ws.OpText, "never finished")[:5])
 		rc2.expectClose(ws.StatusPolicyViolation)

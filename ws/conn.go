@@ -144,7 +144,7 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 		if need > cap(b) {
 			b = append(make([]byte, 0, need), b...)
 		}
-		c.notePartial(len(b) > 0)
+		c.notePartial(len(b) > 0, used > 0)
 		n, err := readMore(b[len(b):cap(b)])
 		if n > 0 {
 			b = b[:len(b)+n]
@@ -171,31 +171,44 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 }
 
 // notePartial records whether a frame is waiting for the rest of its
-// bytes, and starts the clock of its FrameTimeout when one begins.
-func (c *Conn) notePartial(partial bool) {
+// bytes; progressed says a frame was completed since the last call, which
+// starts the clock again for the next one.
+func (c *Conn) notePartial(partial, progressed bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case !partial:
+	if !partial {
 		c.partialSince = time.Time{}
 		if c.partialTimer != nil {
 			c.partialTimer.Stop()
 			c.partialTimer = nil
 		}
-	case c.partialSince.IsZero() && !c.closed:
+		return
+	}
+	if c.partialSince.IsZero() || progressed {
 		c.partialSince = time.Now()
+	}
+	if c.partialTimer == nil && !c.closed {
 		c.partialTimer = time.AfterFunc(c.opts.FrameTimeout, c.frameTimedOut)
 	}
 }
 
-// frameTimedOut fails the connection if the same frame is still partial.
+// frameTimedOut fails the connection if a frame has been partial for
+// FrameTimeout; if the clock started again meanwhile, it waits for the rest.
 func (c *Conn) frameTimedOut() {
 	c.mu.Lock()
-	late := !c.partialSince.IsZero() && time.Since(c.partialSince) >= c.opts.FrameTimeout
-	c.mu.Unlock()
-	if late {
-		c.fail(&protocolError{StatusPolicyViolation, "frame not received in time"})
+	if c.partialSince.IsZero() || c.closed {
+		c.mu.Unlock()
+		return
 	}
+	if left := c.opts.FrameTimeout - time.Since(c.partialSince); left > 0 {
+		if c.partialTimer != nil {
+			c.partialTimer.Reset(left)
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.fail(&protocolError{StatusPolicyViolation, "frame not received in time"})
 }
 
 // release returns the pooled read buffer, unless a large frame replaced it.
