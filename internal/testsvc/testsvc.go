@@ -22,6 +22,13 @@ func Required() bool {
 }
 
 // unavailable skips the test, or fails it when services are required.
+// Unavailable skips the test, or fails it when services are required (CI):
+// for helpers outside this package that start a service of their own.
+func Unavailable(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	unavailable(tb, format, args...)
+}
+
 func unavailable(tb testing.TB, format string, args ...any) {
 	tb.Helper()
 	if Required() {
