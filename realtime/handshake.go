@@ -189,6 +189,11 @@ func (h *Hub) authenticateFirstMessage(conn *ws.Conn, op ws.Opcode, data []byte)
 	u, exp, err := h.authenticate(h.ctx, msg.Token)
 	if err != nil {
 		code, reason := ws.StatusCode(CloseUnauthorized), "invalid token"
+		if h.ctx.Err() != nil {
+			// The hub is closing: not the client's fault.
+			conn.Close(ws.StatusServiceRestart, "service restart")
+			return nil, time.Time{}, err
+		}
 		if numeneon.ErrorCode(err) == numeneon.EFORBIDDEN {
 			code, reason = CloseForbidden, "forbidden"
 		} else if numeneon.ErrorCode(err) != numeneon.EUNAUTHORIZED {

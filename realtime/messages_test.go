@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/realtime"
 )
 
@@ -308,5 +309,44 @@ func TestTypingFloodIsLimited(t *testing.T) {
 	}
 	if typing != sent-refused || typing > sent/2 {
 		t.Errorf("bob got %d typing events, want %d (those not refused)", typing, sent-refused)
+	}
+}
+
+// slowFriends makes AreFriends, which a typing message calls, slow.
+type slowFriends struct {
+	numeneon.Store
+	delay time.Duration
+}
+
+func (s slowFriends) AreFriends(ctx context.Context, a, b int64) (bool, error) {
+	time.Sleep(s.delay)
+	return s.Store.AreFriends(ctx, a, b)
+}
+
+// A live client whose message takes the server longer than WriteTimeout
+// to handle is not taken for dead: its pong waits behind that message.
+func TestSlowMessageDoesNotLookDead(t *testing.T) {
+	e := newEnv(t, func(cfg *realtime.Config) {
+		cfg.Store = slowFriends{cfg.Store, 800 * time.Millisecond}
+		cfg.PingInterval = 100 * time.Millisecond
+		cfg.WriteTimeout = 200 * time.Millisecond
+	})
+	a, b := e.createUser(t, "alice"), e.createUser(t, "bob")
+	e.befriend(t, a, b)
+	c := e.dial(t, a, "")
+	errs := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := c.tryRead(5 * time.Second); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	c.send(fmt.Sprintf(`{"type":"typing","to":%d}`, b.ID))
+	select {
+	case err := <-errs:
+		t.Errorf("the live client's socket ended while its typing message was handled: %v", err)
+	case <-time.After(1500 * time.Millisecond):
 	}
 }

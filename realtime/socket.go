@@ -319,16 +319,22 @@ func (s *socket) work(stop stopReason, tick bool) (code ws.StatusCode, reason st
 			}
 			return CloseUnauthorized, "token expired", true
 		}
-		if s.pinged && s.conn.Pongs() == s.pongs {
+		answered := s.conn.Pongs() != s.pongs
+		if s.pinged && !answered && !s.conn.Handling() {
 			// No pong within WriteTimeout: the peer is gone, and gets no
 			// close handshake.
 			s.hub.log.Debug("no pong", "user_id", s.userID)
 			return 0, "", true
 		}
 		next := s.nextTick(now)
-		if s.pinged {
+		switch {
+		case s.pinged && !answered:
+			// A message of the client is being handled; its pong may be
+			// waiting behind it. Look again later.
+			next = min(next, s.hub.cfg.WriteTimeout)
+		case s.pinged:
 			s.pinged = false
-		} else {
+		default:
 			s.pinged, s.pongs = true, s.conn.Pongs()
 			if err := s.conn.Ping(now.Add(s.hub.cfg.WriteTimeout)); err != nil {
 				s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)

@@ -63,6 +63,7 @@ type Conn struct {
 	inMessage bool   // a fragmented message is in progress
 
 	pongs     atomic.Uint64
+	handling  atomic.Bool // Handler.Message is running
 	closing   atomic.Bool // a close frame was sent or received: data messages are dropped
 	netClosed atomic.Bool // the network connection is closed
 
@@ -129,11 +130,26 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 func (c *Conn) Pongs() uint64 { return c.pongs.Load() }
 
 // read parses and delivers what readMore returns until it would block (the
-// poller then watches the connection again) or the connection ends.
+// poller then watches the connection again) or the connection ends. Bytes
+// are read into a pooled buffer; a frame that does not fit grows a buffer
+// of its own, at most doubling with what has arrived (never with what its
+// header claims), which is kept as it is between reads until the frame is
+// whole.
 func (c *Conn) read(readMore func([]byte) (int, error)) {
-	bp := readBuffers.Get().(*[]byte)
-	b := append((*bp)[:0], c.pending...)
+	var bp *[]byte // the pooled buffer b uses, if it does
+	b := c.pending
 	c.pending = nil
+	if b == nil {
+		bp = readBuffers.Get().(*[]byte)
+		b = (*bp)[:0]
+	}
+	release := func() {
+		if bp != nil {
+			*bp = (*bp)[:0]
+			readBuffers.Put(bp)
+			bp = nil
+		}
+	}
 	for {
 		used, need, err := c.parse(b)
 		if err != nil {
@@ -141,20 +157,27 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 			break
 		}
 		b = b[:copy(b, b[used:])]
-		if need > cap(b) {
-			b = append(make([]byte, 0, need), b...)
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), max(min(need, 2*cap(b)), len(b)+maxHeaderSize))
+			copy(nb, b)
+			b = nb
+			release()
 		}
-		c.notePartial(len(b) > 0, used > 0)
+		c.notePartial(len(b) > 0 || c.inMessage)
 		n, err := readMore(b[len(b):cap(b)])
 		if n > 0 {
 			b = b[:len(b)+n]
 			continue
 		}
 		if err == errWouldBlock {
-			if len(b) > 0 {
-				c.pending = append([]byte(nil), b...)
+			switch {
+			case len(b) == 0:
+			case bp != nil:
+				c.pending = append(make([]byte, 0, min(need, max(2*len(b), 64))), b...)
+			default:
+				c.pending = b
 			}
-			c.release(bp, b)
+			release()
 			if c.endRead() {
 				c.arm()
 			}
@@ -166,25 +189,21 @@ func (c *Conn) read(readMore func([]byte) (int, error)) {
 		c.closeConn(err)
 		break
 	}
-	c.release(bp, b)
+	release()
 	c.endRead()
 }
 
-// notePartial records whether a frame is waiting for the rest of its
-// bytes; progressed says a frame was completed since the last call, which
-// starts the clock again for the next one.
-func (c *Conn) notePartial(partial, progressed bool) {
+// notePartial records whether a frame or a fragmented message is waiting
+// for the rest of its bytes, and starts the clock of its FrameTimeout when
+// one begins. The clock stops when a message is whole (stopClock).
+func (c *Conn) notePartial(partial bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !partial {
-		c.partialSince = time.Time{}
-		if c.partialTimer != nil {
-			c.partialTimer.Stop()
-			c.partialTimer = nil
-		}
+		c.stopClockLocked()
 		return
 	}
-	if c.partialSince.IsZero() || progressed {
+	if c.partialSince.IsZero() {
 		c.partialSince = time.Now()
 	}
 	if c.partialTimer == nil && !c.closed {
@@ -192,8 +211,25 @@ func (c *Conn) notePartial(partial, progressed bool) {
 	}
 }
 
-// frameTimedOut fails the connection if a frame has been partial for
-// FrameTimeout; if the clock started again meanwhile, it waits for the rest.
+// stopClock stops the FrameTimeout clock: a message (or a control frame
+// outside one) is whole, before the handler spends any time on it.
+func (c *Conn) stopClock() {
+	c.mu.Lock()
+	c.stopClockLocked()
+	c.mu.Unlock()
+}
+
+func (c *Conn) stopClockLocked() {
+	c.partialSince = time.Time{}
+	if c.partialTimer != nil {
+		c.partialTimer.Stop()
+		c.partialTimer = nil
+	}
+}
+
+// frameTimedOut fails the connection if a frame or message has been
+// partial for FrameTimeout; if the clock started again meanwhile, it waits
+// for the rest.
 func (c *Conn) frameTimedOut() {
 	c.mu.Lock()
 	if c.partialSince.IsZero() || c.closed {
@@ -208,15 +244,7 @@ func (c *Conn) frameTimedOut() {
 		return
 	}
 	c.mu.Unlock()
-	c.fail(&protocolError{StatusPolicyViolation, "frame not received in time"})
-}
-
-// release returns the pooled read buffer, unless a large frame replaced it.
-func (c *Conn) release(bp *[]byte, b []byte) {
-	if cap(b) == readBufferSize {
-		*bp = b[:0]
-	}
-	readBuffers.Put(bp)
+	c.fail(&protocolError{StatusPolicyViolation, "message not received in time"})
 }
 
 // endRead marks the end of a read. It reports whether the connection is
@@ -300,6 +328,8 @@ func (c *Conn) check(h frameHeader) error {
 	switch {
 	case h.rsv != 0:
 		return &protocolError{StatusProtocolError, "reserved bits set without an extension"}
+	case h.length>>63 != 0:
+		return &protocolError{StatusProtocolError, "the most significant bit of a 64-bit length must be 0"}
 	case !h.masked:
 		return &protocolError{StatusProtocolError, "client frames must be masked"}
 	case h.op.control():
@@ -329,6 +359,9 @@ func (c *Conn) check(h frameHeader) error {
 
 // handle acts on one whole, unmasked frame.
 func (c *Conn) handle(h frameHeader, payload []byte) error {
+	if h.op.control() && !c.inMessage {
+		c.stopClock()
+	}
 	switch h.op {
 	case OpPing:
 		c.wmu.Lock()
@@ -368,12 +401,20 @@ func (c *Conn) deliver(op Opcode, msg []byte) error {
 	if op == OpText && !utf8.Valid(msg) {
 		return &protocolError{StatusInvalidPayload, "text message is not valid UTF-8"}
 	}
+	c.stopClock()
 	if c.closing.Load() {
 		return nil
 	}
+	c.handling.Store(true)
 	c.handler.Message(c, op, msg)
+	c.handling.Store(false)
 	return nil
 }
+
+// Handling reports whether the handler's Message is running. Bytes that
+// arrived behind the message, a pong for one, are read only after it
+// returns: a caller waiting for a pong should not give up meanwhile.
+func (c *Conn) Handling() bool { return c.handling.Load() }
 
 // fail ends the connection after a read error: a protocol error is
 // answered with a close frame first.
@@ -472,7 +513,7 @@ func (c *Conn) writeLocked(op Opcode, p []byte, deadline time.Time) error {
 // fail with ErrClosed.
 func (c *Conn) Close(code StatusCode, reason string) error {
 	c.wmu.Lock()
-	if c.closeSent {
+	if c.closeSent || c.netClosed.Load() {
 		c.wmu.Unlock()
 		return ErrClosed
 	}

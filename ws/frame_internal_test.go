@@ -3,6 +3,8 @@ package ws
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -246,4 +248,28 @@ func FuzzUnmask(f *testing.F) {
 			t.Fatalf("unmask from %d cut at %d = % x, want % x", pos, c, got, want)
 		}
 	})
+}
+
+// A 64-bit length with its top bit set is a protocol error (RFC 6455
+// section 5.2), and no length can overflow the parser, whatever the limit.
+func TestHugeLengths(t *testing.T) {
+	for _, tt := range []struct {
+		length uint64
+		want   StatusCode
+	}{
+		{math.MaxUint64, StatusProtocolError},
+		{1 << 63, StatusProtocolError},
+		{math.MaxInt64, StatusMessageTooBig},
+		{1 << 62, StatusMessageTooBig},
+		{MaxReadLimit + 1, StatusMessageTooBig},
+	} {
+		c := &Conn{opts: Options{ReadLimit: MaxReadLimit}}
+		b := binary.BigEndian.AppendUint64([]byte{0x82, 0x80 | 127}, tt.length)
+		b = append(b, 1, 2, 3, 4, 'x')
+		_, _, err := c.parse(b)
+		var pe *protocolError
+		if !errors.As(err, &pe) || pe.code != tt.want {
+			t.Errorf("length %#x: parse error %v, want close code %d", tt.length, err, tt.want)
+		}
+	}
 }

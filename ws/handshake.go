@@ -19,6 +19,9 @@ const (
 	DefaultReadLimit    = 64 << 10
 	DefaultCloseTimeout = 5 * time.Second
 	DefaultFrameTimeout = 30 * time.Second
+	// MaxReadLimit caps Options.ReadLimit: a message is held in memory
+	// whole.
+	MaxReadLimit = 1 << 30
 )
 
 // Options of an upgraded connection.
@@ -27,17 +30,19 @@ type Options struct {
 	// caller chooses it among the ones the client offered.
 	Subprotocol string
 	// ReadLimit is the largest message accepted, in bytes; a larger one
-	// closes the connection with StatusMessageTooBig (DefaultReadLimit).
+	// closes the connection with StatusMessageTooBig (DefaultReadLimit, at
+	// most MaxReadLimit).
 	ReadLimit int64
 	// CloseTimeout is how long Close waits for the peer's close frame
 	// before it closes the connection anyway (DefaultCloseTimeout).
 	CloseTimeout time.Duration
 	// HandshakeTimeout bounds the write of the 101 response (CloseTimeout).
 	HandshakeTimeout time.Duration
-	// FrameTimeout is how long a frame may take to arrive whole once its
-	// first bytes are in; a slower one closes the connection with
-	// StatusPolicyViolation, so a client cannot hold a buffer of up to
-	// ReadLimit by trickling (DefaultFrameTimeout).
+	// FrameTimeout is how long a frame, or a fragmented message, may take
+	// to arrive whole once its first bytes are in; a slower one closes the
+	// connection with StatusPolicyViolation, so a client cannot hold a
+	// buffer of up to ReadLimit by trickling (DefaultFrameTimeout). Time
+	// the handler spends on a message does not count.
 	FrameTimeout time.Duration
 }
 
@@ -72,6 +77,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error
 	if opts.ReadLimit <= 0 {
 		opts.ReadLimit = DefaultReadLimit
 	}
+	opts.ReadLimit = min(opts.ReadLimit, MaxReadLimit)
 	if opts.CloseTimeout <= 0 {
 		opts.CloseTimeout = DefaultCloseTimeout
 	}
