@@ -350,3 +350,31 @@ func TestSlowMessageDoesNotLookDead(t *testing.T) {
 	case <-time.After(1500 * time.Millisecond):
 	}
 }
+
+// stuckFriends makes AreFriends wait until its context ends, as a store
+// that hangs would.
+type stuckFriends struct{ numeneon.Store }
+
+func (s stuckFriends) AreFriends(ctx context.Context, a, b int64) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// A typing message whose friendship check hangs gets an error after
+// WriteTimeout, and the socket reads the client's next messages again.
+func TestTypingCheckIsBounded(t *testing.T) {
+	e := newEnv(t, func(cfg *realtime.Config) {
+		cfg.Store = stuckFriends{cfg.Store}
+		cfg.WriteTimeout = 300 * time.Millisecond
+	})
+	a, b := e.createUser(t, "alice"), e.createUser(t, "bob")
+	c := e.dial(t, a, "")
+	c.send(fmt.Sprintf(`{"type":"typing","to":%d}`, b.ID))
+	if got := c.read(); got.Type != "error" {
+		t.Fatalf("got %s, want an error for the typing message", got.raw)
+	}
+	c.send(`{"type":"ping"}`)
+	if got := c.read(); string(got.raw) != `{"type":"pong"}` {
+		t.Errorf("after the stuck check: got %s, want a pong", got.raw)
+	}
+}

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 
 	"golang.org/x/time/rate"
@@ -107,7 +108,11 @@ func (s *socket) handleTyping(rawTo json.RawMessage) {
 		s.sendError("You cannot send typing events to yourself.")
 		return
 	}
-	friends, err := s.hub.cfg.Store.AreFriends(s.hub.ctx, s.userID, to)
+	// The socket reads nothing more until this returns: a slow store or
+	// layer gets WriteTimeout, then the client an error.
+	ctx, cancel := context.WithTimeout(s.hub.ctx, s.hub.cfg.WriteTimeout)
+	defer cancel()
+	friends, err := s.hub.cfg.Store.AreFriends(ctx, s.userID, to)
 	if err != nil {
 		if s.hub.ctx.Err() == nil {
 			s.hub.log.Error("check friendship for typing", "user_id", s.userID, "to", to, "error", err)
@@ -121,7 +126,7 @@ func (s *socket) handleTyping(rawTo json.RawMessage) {
 	}
 	data, _ := json.Marshal(map[string]tinyUser{"user": {s.userID, s.username}})
 	env := numeneon.Envelope{UserID: to, Frame: numeneon.EventFrame(numeneon.EventTyping, data, 0)}
-	if err := s.hub.cfg.Layer.Publish(s.hub.ctx, env); err != nil && s.hub.ctx.Err() == nil {
+	if err := s.hub.cfg.Layer.Publish(ctx, env); err != nil && s.hub.ctx.Err() == nil {
 		s.hub.log.Warn("publish typing", "user_id", s.userID, "to", to, "error", err)
 		s.sendError("Could not deliver the typing event.")
 	}
