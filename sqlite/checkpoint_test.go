@@ -9,13 +9,12 @@ import (
 	"time"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/sqlite"
 )
 
 // writeMessages commits n messages with their notifications, one
 // transaction each.
-func writeMessages(tb testing.TB, s interface {
-	Update(context.Context, func(context.Context, numeneon.Tx) error) error
-}, from, to int64, n int) {
+func writeMessages(tb testing.TB, s *sqlite.Store, from, to int64, n int) {
 	tb.Helper()
 	ctx := context.Background()
 	data := json.RawMessage(`{"content":"a message long enough to fill a few pages of log over a few hundred commits"}`)
@@ -35,18 +34,8 @@ func writeMessages(tb testing.TB, s interface {
 
 func TestWALIsCopiedBackInTheBackground(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.sqlite")
-	s := mustOpen(t, path)
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	users := make([]*numeneon.User, 2)
-	for i, name := range []string{"alice", "bob"} {
-		users[i] = &numeneon.User{Username: name, Email: name + "@example.com", IsActive: true}
-		if err := s.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return tx.CreateUser(ctx, users[i]) }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := mustOpenMigratedAt(t, path)
+	users := mustCreateUsers(t, s, "alice", "bob")
 	size := func(name string) int64 {
 		fi, err := os.Stat(name)
 		if err != nil {
@@ -79,18 +68,8 @@ func TestWALStaysBoundedUnderContinuousWrites(t *testing.T) {
 		t.Skip("writes thousands of commits")
 	}
 	path := filepath.Join(t.TempDir(), "db.sqlite")
-	s := mustOpen(t, path)
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	users := make([]*numeneon.User, 2)
-	for i, name := range []string{"alice", "bob"} {
-		users[i] = &numeneon.User{Username: name, Email: name + "@example.com", IsActive: true}
-		if err := s.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return tx.CreateUser(ctx, users[i]) }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := mustOpenMigratedAt(t, path)
+	users := mustCreateUsers(t, s, "alice", "bob")
 	// Commits without a pause never let a background checkpoint finish
 	// the whole log, so only the writer's own checkpoint can start it
 	// over; without it the log grows by every commit.

@@ -30,7 +30,13 @@ func mustOpen(tb testing.TB, path string) *sqlite.Store {
 // mustOpenMigrated opens a fresh migrated database in a temporary directory.
 func mustOpenMigrated(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	s := mustOpen(tb, filepath.Join(tb.TempDir(), "numeneon.db"))
+	return mustOpenMigratedAt(tb, filepath.Join(tb.TempDir(), "numeneon.db"))
+}
+
+// mustOpenMigratedAt opens the database file at path and migrates it.
+func mustOpenMigratedAt(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	s := mustOpen(tb, path)
 	if err := s.Migrate(context.Background()); err != nil {
 		tb.Fatalf("Migrate: %v", err)
 	}
