@@ -62,10 +62,9 @@ type Conn struct {
 	fragOp    Opcode // that message's opcode
 	inMessage bool   // a fragmented message is in progress
 
-	pongs     atomic.Uint64
-	handling  atomic.Bool // Handler.Message is running
-	closing   atomic.Bool // a close frame was sent or received: data messages are dropped
-	netClosed atomic.Bool // the network connection is closed
+	pongs    atomic.Uint64
+	handling atomic.Bool // Handler.Message is running
+	closing  atomic.Bool // a close frame was sent or received: data messages are dropped
 
 	wmu       sync.Mutex // one writer at a time
 	closeSent bool       // guarded by wmu
@@ -121,9 +120,6 @@ func (c *Conn) Start(h Handler) {
 // SetHandler makes h receive what is read from now on. It may only be
 // called from the current handler's Message.
 func (c *Conn) SetHandler(h Handler) { c.handler = h }
-
-// NetConn returns the underlying connection.
-func (c *Conn) NetConn() net.Conn { return c.nc }
 
 // Pongs returns the number of pong frames received so far: a ping is
 // answered once it grows.
@@ -475,7 +471,7 @@ func (c *Conn) Write(op Opcode, p []byte, deadline time.Time) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.closeSent || c.netClosed.Load() {
+	if c.closeSent || c.isClosed() {
 		return ErrClosed
 	}
 	return c.writeLocked(op, p, deadline)
@@ -513,7 +509,7 @@ func (c *Conn) writeLocked(op Opcode, p []byte, deadline time.Time) error {
 // fail with ErrClosed.
 func (c *Conn) Close(code StatusCode, reason string) error {
 	c.wmu.Lock()
-	if c.closeSent || c.netClosed.Load() {
+	if c.closeSent || c.isClosed() {
 		c.wmu.Unlock()
 		return ErrClosed
 	}
@@ -545,6 +541,13 @@ func (c *Conn) CloseNow() {
 	c.closeConn(ErrClosed)
 }
 
+// isClosed reports whether the network connection is closed.
+func (c *Conn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
 // closeConn closes the network connection once; err is what the handler
 // hears. The handler hears it now unless a goroutine is reading: that one
 // tells it when it is done.
@@ -555,7 +558,6 @@ func (c *Conn) closeConn(err error) {
 		return
 	}
 	c.closed, c.err = true, err
-	c.netClosed.Store(true)
 	if c.closeTimer != nil {
 		c.closeTimer.Stop()
 	}

@@ -33,10 +33,7 @@ const (
 	StatusUnsupportedData StatusCode = 1003
 	// StatusNoStatusRcvd is reported for a close frame without a code; it
 	// is never sent.
-	StatusNoStatusRcvd StatusCode = 1005
-	// StatusAbnormalClosure is reported for a connection that ended without
-	// a close frame; it is never sent.
-	StatusAbnormalClosure StatusCode = 1006
+	StatusNoStatusRcvd    StatusCode = 1005
 	StatusInvalidPayload  StatusCode = 1007
 	StatusPolicyViolation StatusCode = 1008
 	StatusMessageTooBig   StatusCode = 1009

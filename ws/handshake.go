@@ -3,7 +3,6 @@ package ws
 import (
 	"crypto/sha1"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -166,10 +165,4 @@ func headerHasToken(h http.Header, name, token string) bool {
 		}
 	}
 	return false
-}
-
-// IsHandshakeError reports whether err is a refused handshake.
-func IsHandshakeError(err error) bool {
-	var herr *HandshakeError
-	return errors.As(err, &herr)
 }
