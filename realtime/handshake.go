@@ -121,8 +121,7 @@ type authWait struct {
 func (h *Hub) newAuthWait(conn *ws.Conn, remote string, since int64, hasSince bool) *authWait {
 	a := &authWait{h: h, remote: remote, since: since, hasSince: hasSince}
 	a.timer = time.AfterFunc(h.cfg.AuthTimeout, func() {
-		h.metrics.rejected.WithLabelValues("unauthorized").Inc()
-		h.log.Info("websocket authentication failed", "remote", remote, "code", numeneon.EUNAUTHORIZED)
+		a.failed(numeneon.Errorf(numeneon.EUNAUTHORIZED, "No authentication message."))
 		conn.Close(CloseUnauthorized, "authentication timeout")
 	})
 	a.stopShut = context.AfterFunc(h.ctx, func() { conn.Close(ws.StatusServiceRestart, "service restart") })
@@ -139,13 +138,18 @@ func (a *authWait) Message(conn *ws.Conn, op ws.Opcode, data []byte) {
 	}
 	user, expiry, err := a.h.authenticateFirstMessage(conn, op, data)
 	if err != nil {
-		a.h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
-		a.h.log.Info("websocket authentication failed", "remote", a.remote, "code", numeneon.ErrorCode(err))
+		a.failed(err)
 		return
 	}
 	if s := a.h.openSocket(conn, user, expiry, a.since, a.hasSince); s != nil {
 		conn.SetHandler(s)
 	}
+}
+
+// failed counts and logs a failed authentication.
+func (a *authWait) failed(err error) {
+	a.h.metrics.rejected.WithLabelValues(rejectReason(err)).Inc()
+	a.h.log.Info("websocket authentication failed", "remote", a.remote, "code", numeneon.ErrorCode(err))
 }
 
 func (a *authWait) Closed(*ws.Conn, error) {
