@@ -424,14 +424,21 @@ func (c *Conn) fail(err error) {
 		return
 	}
 	ce := &CloseError{Code: pe.code, Reason: pe.reason}
-	c.wmu.Lock()
-	if !c.closeSent {
-		c.closeSent = true
-		c.closing.Store(true)
-		_ = c.writeLocked(OpClose, closePayload(ce.Code, ce.Reason), time.Now().Add(c.opts.CloseTimeout))
-	}
-	c.wmu.Unlock()
+	_, _ = c.sendClose(closePayload(ce.Code, ce.Reason))
 	c.closeConn(ce)
+}
+
+// sendClose writes a close frame with payload, unless one was sent already
+// or the connection is closed (sent is false then). Writes after it fail.
+func (c *Conn) sendClose(payload []byte) (sent bool, err error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closeSent || c.isClosed() {
+		return false, nil
+	}
+	c.closeSent = true
+	c.closing.Store(true)
+	return true, c.writeLocked(OpClose, payload, time.Now().Add(c.opts.CloseTimeout))
 }
 
 // peerClosed answers the peer's close frame (unless this side sent its own
@@ -441,18 +448,14 @@ func (c *Conn) peerClosed(ce *CloseError) {
 	c.mu.Lock()
 	c.closeReceived = true
 	c.mu.Unlock()
-	var why error = ErrClosed // the answer to this side's close
-	c.wmu.Lock()
-	if !c.closeSent {
-		why = ce
-		c.closeSent = true
-		var payload []byte
-		if ce.Code != StatusNoStatusRcvd {
-			payload = closePayload(ce.Code, "")
-		}
-		_ = c.writeLocked(OpClose, payload, time.Now().Add(c.opts.CloseTimeout))
+	var payload []byte // an empty close is answered with an empty one
+	if ce.Code != StatusNoStatusRcvd {
+		payload = closePayload(ce.Code, "")
 	}
-	c.wmu.Unlock()
+	var why error = ErrClosed // the answer to this side's close
+	if sent, _ := c.sendClose(payload); sent {
+		why = ce
+	}
 	c.closeConn(why)
 }
 
@@ -508,15 +511,10 @@ func (c *Conn) writeLocked(op Opcode, p []byte, deadline time.Time) error {
 // Options.CloseTimeout. It returns once the frame is written. Later writes
 // fail with ErrClosed.
 func (c *Conn) Close(code StatusCode, reason string) error {
-	c.wmu.Lock()
-	if c.closeSent || c.isClosed() {
-		c.wmu.Unlock()
+	sent, err := c.sendClose(closePayload(code, reason))
+	if !sent {
 		return ErrClosed
 	}
-	c.closeSent = true
-	c.closing.Store(true)
-	err := c.writeLocked(OpClose, closePayload(code, reason), time.Now().Add(c.opts.CloseTimeout))
-	c.wmu.Unlock()
 	if err != nil {
 		return err
 	}
