@@ -24,7 +24,8 @@ import (
 // login_account counts failed logins per account (the email given), from
 // whatever address: it caps a guesser spread over many addresses at 30
 // guesses an hour per account. While it is spent, that account's logins get
-// 429, the right password's too, until a token is back (two minutes).
+// 429, the right password's too, until a token is back (two minutes), except
+// from addresses that signed in to it before (see loginlimit.go).
 var defaultRateLimits = map[string]string{
 	"login":         "10/m",
 	"login_account": "30/h",
