@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/app"
@@ -45,9 +44,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Failed logins are also counted per account, so that guesses spread
-	// over many addresses are limited too.
-	account := "account:" + strings.ToLower(strings.TrimSpace(in.Email))
-	if ok, wait := s.limits.available("login_account", account); !ok {
+	// over many addresses are limited too (see loginlimit.go).
+	account, client := loginAccountKey(in.Email), s.clientIP(r)
+	if ok, wait := s.limits.loginAllowed(account, client); !ok {
 		writeRateLimited(w, wait)
 		return
 	}
@@ -56,11 +55,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		key := ""
 		if numeneon.ErrorCode(err) == numeneon.EUNAUTHORIZED {
 			key = "error"
-			s.limits.allow("login_account", account)
+			s.limits.loginFailed(account, client)
 		}
 		s.writeErrorKey(w, r, err, key)
 		return
 	}
+	s.limits.loginSucceeded(account, client)
 	writeJSON(w, http.StatusOK, tokenPair(pair))
 }
 

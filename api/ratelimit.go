@@ -1,6 +1,7 @@
 package api
 
 import (
+	"container/heap"
 	"fmt"
 	"math"
 	"net"
@@ -23,7 +24,8 @@ import (
 // login_account counts failed logins per account (the email given), from
 // whatever address: it caps a guesser spread over many addresses at 30
 // guesses an hour per account. While it is spent, that account's logins get
-// 429, the right password's too, until a token is back (two minutes).
+// 429, the right password's too, until a token is back (two minutes), except
+// from addresses that signed in to it before (see loginlimit.go).
 var defaultRateLimits = map[string]string{
 	"login":         "10/m",
 	"login_account": "30/h",
@@ -33,15 +35,21 @@ var defaultRateLimits = map[string]string{
 	"socket":        "60/m",
 }
 
-// maxLimiterKeys bounds the memory one class spends on distinct clients; a
-// flood of spoofed or rotating addresses evicts idle keys instead of
-// growing the map without end.
+// maxLimiterKeys bounds the memory one class spends on distinct clients
+// (about 2 MB at this bound): a flood of spoofed or rotating addresses evicts
+// keys instead of growing the map without end. Which keys go is
+// keyedLimiter's policy.
 const maxLimiterKeys = 10000
 
 // rateLimits holds one keyed limiter per class; a missing class is
 // unlimited.
 type rateLimits struct {
 	classes map[string]*keyedLimiter
+	// knownSignIns and knownFailures exempt the addresses an account signed
+	// in from before from its spent login_account budget (see
+	// loginlimit.go). Both are nil when login_account is off.
+	knownSignIns  *signInLog
+	knownFailures *keyedLimiter
 }
 
 // newRateLimits parses RATE_LIMITS (see Config.RateLimits).
@@ -73,8 +81,12 @@ func newRateLimits(spec string) (*rateLimits, error) {
 			return nil, fmt.Errorf("rate limits: %s=%s: %w", class, v, err)
 		}
 		if n > 0 {
-			rl.classes[class] = newKeyedLimiter(rate.Limit(float64(n)/per.Seconds()), n, per)
+			rl.classes[class] = newKeyedLimiter(rate.Limit(float64(n)/per.Seconds()), n, maxLimiterKeys)
 		}
+	}
+	if accounts := rl.classes["login_account"]; accounts != nil {
+		rl.knownSignIns = newSignInLog(maxKnownSignIns)
+		rl.knownFailures = newKeyedLimiter(accounts.limit, accounts.burst, maxLimiterKeys)
 	}
 	return rl, nil
 }
@@ -117,23 +129,36 @@ func (rl *rateLimits) available(class, key string) (bool, time.Duration) {
 	return kl.available(key, time.Now())
 }
 
-// keyedLimiter is a token bucket per key.
+// keyedLimiter is a token bucket per key, for at most maxKeys keys.
+//
+// When a new key finds the limiter full, it evicts the key whose bucket will
+// be full again soonest: forgetting a key hands its client a full bucket, so
+// that key is the one whose forgetting gives away the fewest tokens. Buckets
+// that are full already give away none and go first (they are dropped as
+// soon as a new key needs room). A client that spent its budget holds the
+// bucket that refills last, so a flood of new addresses, each a bucket with
+// one token taken, evicts its own members and never that client. The order
+// is kept in a heap by the instant each bucket is full again, which changes
+// only when a token is taken.
 type keyedLimiter struct {
-	limit rate.Limit
-	burst int
-	idle  time.Duration // a key unused this long has a full bucket again
+	limit   rate.Limit
+	burst   int
+	maxKeys int
 
-	mu   sync.Mutex
-	keys map[string]*limiterEntry
+	mu     sync.Mutex
+	keys   map[string]*limiterEntry
+	byFull fullHeap
 }
 
 type limiterEntry struct {
-	lim  *rate.Limiter
-	seen time.Time
+	key    string
+	lim    *rate.Limiter
+	fullAt time.Time // when the bucket is full again if no token is taken
+	index  int       // in byFull
 }
 
-func newKeyedLimiter(limit rate.Limit, burst int, per time.Duration) *keyedLimiter {
-	return &keyedLimiter{limit: limit, burst: burst, idle: per, keys: map[string]*limiterEntry{}}
+func newKeyedLimiter(limit rate.Limit, burst, maxKeys int) *keyedLimiter {
+	return &keyedLimiter{limit: limit, burst: burst, maxKeys: maxKeys, keys: map[string]*limiterEntry{}}
 }
 
 func (k *keyedLimiter) allow(key string, now time.Time) (bool, time.Duration) {
@@ -141,18 +166,19 @@ func (k *keyedLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	defer k.mu.Unlock()
 	e, ok := k.keys[key]
 	if !ok {
-		if len(k.keys) >= maxLimiterKeys {
-			k.evict(now)
-		}
-		e = &limiterEntry{lim: rate.NewLimiter(k.limit, k.burst)}
+		k.makeRoom(now)
+		e = &limiterEntry{key: key, lim: rate.NewLimiter(k.limit, k.burst)}
 		k.keys[key] = e
+		heap.Push(&k.byFull, e)
 	}
-	e.seen = now
 	res := e.lim.ReserveN(now, 1)
 	if delay := res.DelayFrom(now); delay > 0 {
 		res.CancelAt(now)
 		return false, delay
 	}
+	missing := float64(k.burst) - e.lim.TokensAt(now)
+	e.fullAt = now.Add(time.Duration(missing / float64(k.limit) * float64(time.Second)))
+	heap.Fix(&k.byFull, e.index)
 	return true, 0
 }
 
@@ -170,21 +196,51 @@ func (k *keyedLimiter) available(key string, now time.Time) (bool, time.Duration
 	return false, time.Duration((1 - tokens) / float64(k.limit) * float64(time.Second))
 }
 
-// evict drops keys idle long enough for their bucket to be full again:
-// forgetting them changes no answer. If every key is busy, it drops an
-// arbitrary half, which only ever gives those clients a fresh bucket.
-func (k *keyedLimiter) evict(now time.Time) {
-	for key, e := range k.keys {
-		if now.Sub(e.seen) >= k.idle {
-			delete(k.keys, key)
-		}
+// makeRoom drops the keys whose buckets are full (forgetting them changes no
+// answer) and, if the limiter is still full, the one that will be full
+// soonest.
+func (k *keyedLimiter) makeRoom(now time.Time) {
+	for len(k.byFull) > 0 && !k.byFull[0].fullAt.After(now) {
+		k.evictFirst()
 	}
-	for key := range k.keys {
-		if len(k.keys) < maxLimiterKeys/2 {
-			break
-		}
-		delete(k.keys, key)
+	if len(k.keys) >= k.maxKeys {
+		k.evictFirst()
 	}
+}
+
+func (k *keyedLimiter) evictFirst() {
+	e := heap.Pop(&k.byFull).(*limiterEntry)
+	delete(k.keys, e.key)
+}
+
+// len returns the number of keys held.
+func (k *keyedLimiter) len() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.keys)
+}
+
+// fullHeap orders limiter entries by fullAt, the soonest first
+// (container/heap).
+type fullHeap []*limiterEntry
+
+func (h fullHeap) Len() int           { return len(h) }
+func (h fullHeap) Less(i, j int) bool { return h[i].fullAt.Before(h[j].fullAt) }
+func (h fullHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *fullHeap) Push(x any) {
+	e := x.(*limiterEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *fullHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
 }
 
 // clientIP returns the address limits are keyed by: the connection's, or

@@ -46,9 +46,11 @@ func TestFailedLoginsAreLimitedPerAccount(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	// A right password costs nothing.
+	// A right password costs nothing, and makes this address known to
+	// alice's account.
+	const known, stranger = "198.51.100.1", "192.0.2.99"
 	for i := range 5 {
-		if got := login("198.51.100.1", alice.Email, alice.Password); got != http.StatusOK {
+		if got := login(known, alice.Email, alice.Password); got != http.StatusOK {
 			t.Fatalf("good login %d = %d, want 200", i+1, got)
 		}
 	}
@@ -62,12 +64,102 @@ func TestFailedLoginsAreLimitedPerAccount(t *testing.T) {
 	if got := login("203.0.113.50", alice.Email, "wrong-guess"); got != http.StatusTooManyRequests {
 		t.Errorf("4th guess from a new address = %d, want 429", got)
 	}
-	if got := login("198.51.100.1", alice.Email, alice.Password); got != http.StatusTooManyRequests {
-		t.Errorf("alice's own login while limited = %d, want 429", got)
+	// While the budget is spent, an address that never signed in to alice's
+	// account is refused even with the right password, so guessing it
+	// there tells nothing; alice, from where she signed in before, is not
+	// locked out.
+	if got := login(stranger, alice.Email, alice.Password); got != http.StatusTooManyRequests {
+		t.Errorf("the right password from an unknown address while limited = %d, want 429", got)
+	}
+	if got := login(known, alice.Email, alice.Password); got != http.StatusOK {
+		t.Errorf("alice's own login from a known address while limited = %d, want 200", got)
 	}
 	// Other accounts are not affected.
 	if got := login("203.0.113.50", bob.Email, bob.Password); got != http.StatusOK {
 		t.Errorf("bob's login = %d, want 200", got)
+	}
+	// A known address is no open door: its wrong guesses spend a budget of
+	// its own, and then it waits like the others.
+	for i := range 3 {
+		if got := login(known, alice.Email, "wrong-guess"); got != http.StatusUnauthorized {
+			t.Fatalf("guess %d from the known address = %d, want 401", i+1, got)
+		}
+	}
+	if got := login(known, alice.Email, alice.Password); got != http.StatusTooManyRequests {
+		t.Errorf("login from the known address after its own budget was spent = %d, want 429", got)
+	}
+}
+
+// TestRateLimitsHoldUnderAFloodOfAddresses: 100,000 distinct addresses
+// passing do not hand a fresh bucket to a client that spent its budget, nor
+// to one that spent part of it, and the limiter's memory stays bounded.
+func TestRateLimitsHoldUnderAFloodOfAddresses(t *testing.T) {
+	srv := mustNewServer(t, api.Config{RateLimits: "socket=5/h"})
+	handshake := func(addr string) bool {
+		r := httptest.NewRequest("GET", "/ws/notifications/", nil)
+		r.RemoteAddr = addr + ":5555"
+		ok, _ := srv.AllowHandshake(r)
+		return ok
+	}
+	const spent, partly = "198.51.100.1", "198.51.100.2"
+	for i := range 5 {
+		if !handshake(spent) {
+			t.Fatalf("handshake %d of the spending client refused", i+1)
+		}
+	}
+	if handshake(spent) {
+		t.Fatal("the spending client's 6th handshake was allowed")
+	}
+	for i := range 3 {
+		if !handshake(partly) {
+			t.Fatalf("handshake %d of the partly spending client refused", i+1)
+		}
+	}
+
+	for i := range 100_000 {
+		addr := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		if !handshake(addr) {
+			t.Fatalf("the first handshake of new address %s was refused", addr)
+		}
+	}
+
+	if handshake(spent) {
+		t.Error("after 100,000 other addresses, the client that spent its budget was allowed again")
+	}
+	for i := range 2 {
+		if !handshake(partly) {
+			t.Errorf("handshake %d of the 2 the partly spending client had left was refused", i+1)
+		}
+	}
+	if handshake(partly) {
+		t.Error("after 100,000 other addresses, the partly spending client got more than its budget")
+	}
+	if n := srv.LimiterKeys("socket"); n > 10_000 {
+		t.Errorf("the socket limiter remembers %d clients, want at most 10,000", n)
+	}
+}
+
+// TestKnownSignInsAreBounded: the log of addresses accounts signed in from
+// keeps a bounded number of entries, forgetting the least recently used.
+func TestKnownSignInsAreBounded(t *testing.T) {
+	const max = 1000
+	log := api.NewSignInLog(max)
+	log.Add("account:alice 198.51.100.1") // used again and again
+	log.Add("account:old 198.51.100.2")   // never used again
+	for i := range 100_000 {
+		log.Add(fmt.Sprintf("account:user%d 10.0.0.1", i))
+		if i%100 == 0 && !log.Has("account:alice 198.51.100.1") {
+			t.Fatalf("after %d other sign-ins, a sign-in in regular use was forgotten", i)
+		}
+		if n := log.Len(); n > max {
+			t.Fatalf("%d sign-ins remembered, want at most %d", n, max)
+		}
+	}
+	if log.Has("account:old 198.51.100.2") {
+		t.Error("a sign-in unused through 100,000 others is still remembered")
+	}
+	if !log.Has("account:alice 198.51.100.1") {
+		t.Error("a sign-in in regular use was forgotten")
 	}
 }
 
@@ -116,7 +208,7 @@ func TestAllowHandshake(t *testing.T) {
 
 // mustNewServer builds a Server without serving it, for the methods other
 // packages call directly.
-func mustNewServer(t *testing.T, cfg api.Config) *api.Server {
+func mustNewServer(t testing.TB, cfg api.Config) *api.Server {
 	t.Helper()
 	cfg.App = mustNewServerApp(t)
 	s, err := api.NewServer(cfg)
@@ -126,7 +218,7 @@ func mustNewServer(t *testing.T, cfg api.Config) *api.Server {
 	return s
 }
 
-func mustNewServerApp(t *testing.T) *app.Service {
+func mustNewServerApp(t testing.TB) *app.Service {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {
@@ -161,4 +253,27 @@ func TestIPv6ClientsAreLimitedByTheirBlock(t *testing.T) {
 	if got := login("::ffff:192.0.2.7"); got != http.StatusUnauthorized {
 		t.Errorf("attempt from an IPv4 client = %d, want 401", got)
 	}
+}
+
+// BenchmarkAllowHandshake measures one rate-limit decision: for one busy
+// client, and for a flood where every call comes from a new address, which
+// keeps the limiter at its key bound and evicting.
+func BenchmarkAllowHandshake(b *testing.B) {
+	srv := mustNewServer(b, api.Config{RateLimits: "socket=1000000/s"})
+	b.Run("one client", func(b *testing.B) {
+		r := httptest.NewRequest("GET", "/ws/notifications/", nil)
+		r.RemoteAddr = "203.0.113.7:5555"
+		for b.Loop() {
+			srv.AllowHandshake(r)
+		}
+	})
+	b.Run("flood of addresses", func(b *testing.B) {
+		r := httptest.NewRequest("GET", "/ws/notifications/", nil)
+		i := 0
+		for b.Loop() {
+			i++
+			r.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:5555", i>>16&255, i>>8&255, i&255)
+			srv.AllowHandshake(r)
+		}
+	})
 }

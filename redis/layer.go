@@ -109,7 +109,7 @@ func NewLayer(ctx context.Context, opts Options) (*Layer, error) {
 		_ = l.pub.Close()
 		return nil, unavailable(fmt.Sprintf("ping redis at %s", redact(opts.URL)), err)
 	}
-	sub, err := l.dialSubscriber(ctx)
+	sub, err := dialSubscriber(ctx, l.clientOpt)
 	if err != nil {
 		l.cancel()
 		_ = l.pub.Close()

@@ -27,14 +27,23 @@ type Options struct {
 	Prefix string
 	// Logger receives connection losses and reconnects. Default slog.Default().
 	Logger *slog.Logger
-	// HeartbeatInterval is how often a Presence refreshes its node heartbeat
-	// (one command). A node whose heartbeat is older than 3 intervals is
-	// dead; every 5th beat a node scans for dead ones, so a dead node's
-	// users are reported offline within about 8 intervals. The idle cost of
-	// a process is 1.6 commands per interval, counted as Redis counts; the
-	// Layer's subscriber connection costs none (TCP keepalive watches it).
-	// Default 60s.
+	// HeartbeatInterval is how often a Presence publishes its beat, its one
+	// command per interval while idle (the subscriber connections of the
+	// Layer and the Presence cost none: TCP keepalive watches them). Default
+	// DefaultHeartbeatInterval, 40s: 1.5 commands a minute per process.
 	HeartbeatInterval time.Duration
+	// SuspectAfter is how long a Presence node may go unheard before another
+	// checks it; if Redis no longer counts its subscriber connection, its
+	// process is dead and its users are reported offline. Nodes look for
+	// silent ones six times per SuspectAfter, so a killed process's users are
+	// reported offline within 7/6 SuspectAfter of its last beat. Default 1.5
+	// HeartbeatInterval (60s; 70s in all).
+	SuspectAfter time.Duration
+	// StaleAfter is how long a node may go unheard before it is reported
+	// dead even though Redis still counts its subscriber connection: its
+	// machine vanished without closing it. Default 8 HeartbeatInterval
+	// (about 5 minutes).
+	StaleAfter time.Duration
 	// TLSConfig overrides the TLS settings of a rediss:// URL, e.g. to trust
 	// a private CA. The server name defaults to the URL's host. Setting it
 	// with a redis:// URL is an error: it would silently not be used.
@@ -51,6 +60,10 @@ type Options struct {
 	MaxReconnectDelay time.Duration
 }
 
+// DefaultHeartbeatInterval is the beat period when Options.HeartbeatInterval
+// is zero.
+const DefaultHeartbeatInterval = 40 * time.Second
+
 // DefaultPrefix is the key and channel prefix used when Options.Prefix is empty.
 const DefaultPrefix = "numeneon:"
 
@@ -63,8 +76,15 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.Default()
 	}
 	if o.HeartbeatInterval <= 0 {
-		o.HeartbeatInterval = 60 * time.Second
+		o.HeartbeatInterval = DefaultHeartbeatInterval
 	}
+	if o.SuspectAfter <= 0 {
+		o.SuspectAfter = o.HeartbeatInterval * 3 / 2
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 8 * o.HeartbeatInterval
+	}
+	o.StaleAfter = max(o.StaleAfter, o.SuspectAfter)
 	if o.ResubscribeBatch <= 0 {
 		o.ResubscribeBatch = 1000
 	}

@@ -32,10 +32,11 @@ type subscriberConn struct {
 	closeOnce sync.Once
 }
 
-// dialSubscriber opens a new subscriber connection. It writes a PING whose
-// answer tells the receive loop the connection works.
-func (l *Layer) dialSubscriber(ctx context.Context) (*subscriberConn, error) {
-	opt := cloneOptions(l.clientOpt)
+// dialSubscriber opens a new subscriber connection with the client options
+// opt. It writes a PING whose answer tells the receive loop the connection
+// works. The Layer and the Presence each keep one.
+func dialSubscriber(ctx context.Context, opt *goredis.Options) (*subscriberConn, error) {
+	opt = cloneOptions(opt)
 	dial := opt.Dialer // TCP keepalive: see keepAlive
 	var dialed atomic.Bool
 	opt.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -194,22 +195,22 @@ func (l *Layer) dropSubscriber(sub *subscriberConn) {
 	sub.close()
 }
 
-// reconnect dials until it succeeds, with exponential backoff and jitter (so
-// that many processes do not hammer a restarted Redis in step), and installs
-// the new connection. It returns nil when the layer closes first.
+// reconnect dials until it succeeds, with backoff, and installs the new
+// connection. It returns nil when the layer closes first.
 func (l *Layer) reconnect() *subscriberConn {
-	delay := 50 * time.Millisecond
+	b := newBackoff(l.opts.MaxReconnectDelay)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
 	for {
-		timer.Reset(delay/2 + rand.N(delay))
+		delay := b.next()
+		timer.Reset(delay)
 		select {
 		case <-l.quit:
 			return nil
 		case <-timer.C:
 		}
-		sub, err := l.dialSubscriber(l.ctx)
+		sub, err := dialSubscriber(l.ctx, l.clientOpt)
 		if err == nil {
 			l.sendMu.Lock()
 			l.mu.Lock()
@@ -225,9 +226,26 @@ func (l *Layer) reconnect() *subscriberConn {
 			}
 			return sub
 		}
-		l.log.Debug("redis subscriber reconnect failed", "err", err, "retry_in", delay)
-		delay = min(2*delay, l.opts.MaxReconnectDelay)
+		l.log.Debug("redis subscriber reconnect failed", "err", err, "retried_after", delay)
 	}
+}
+
+// backoff spaces reconnect attempts: exponential from 50ms up to a cap,
+// with jitter, so that many processes do not hammer a restarted Redis in
+// step.
+type backoff struct {
+	delay, max time.Duration
+}
+
+func newBackoff(max time.Duration) *backoff {
+	return &backoff{delay: 50 * time.Millisecond, max: max}
+}
+
+// next returns the wait before the next attempt.
+func (b *backoff) next() time.Duration {
+	d := b.delay/2 + rand.N(b.delay)
+	b.delay = min(2*b.delay, b.max)
+	return d
 }
 
 // resubscribe subscribes every wanted channel on a new connection, in

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the effective configuration: the environment first (12-factor),
@@ -32,6 +33,9 @@ type Config struct {
 	Workers        int    // WEB_CONCURRENCY, 1
 	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
 	ClientIPHeader string // CLIENT_IP_HEADER: header of a trusted proxy carrying the client address
+	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = redis.DefaultHeartbeatInterval:
+	// how often a process tells the others it is alive (one Redis command).
+	PresenceHeartbeat time.Duration
 
 	secretGenerated bool
 }
@@ -84,6 +88,13 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	}
 	c.RateLimits = getenv("RATE_LIMITS")
 	c.ClientIPHeader = getenv("CLIENT_IP_HEADER")
+	if v := getenv("PRESENCE_HEARTBEAT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("PRESENCE_HEARTBEAT=%q: not a duration such as 40s", v)
+		}
+		c.PresenceHeartbeat = d
+	}
 	return nil
 }
 
@@ -107,6 +118,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.PprofAddr, "pprof", c.PprofAddr, "serve Go's /debug/pprof/ profiles on this private address, e.g. 127.0.0.1:6060 (PPROF_ADDR)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "worker processes sharing the port (WEB_CONCURRENCY)")
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
+	fs.DurationVar(&c.PresenceHeartbeat, "presence-heartbeat", c.PresenceHeartbeat, "how often a process tells the others through Redis it is alive; its users are reported offline about 1.75 beats after it dies, 0 for 40s (PRESENCE_HEARTBEAT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
 	return fs
 }
@@ -129,6 +141,9 @@ func (c *Config) validate() error {
 	}
 	if c.PprofAddr != "" && c.Workers > 1 {
 		errs = append(errs, errors.New("PPROF_ADDR serves one process: use it with one worker (profile a worker by running it alone)"))
+	}
+	if c.PresenceHeartbeat < 0 {
+		errs = append(errs, fmt.Errorf("PRESENCE_HEARTBEAT=%v: want a positive duration, or 0 for the default", c.PresenceHeartbeat))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))

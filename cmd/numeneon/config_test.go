@@ -51,6 +51,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"pprof with workers", []string{"PPROF_ADDR=127.0.0.1:0", "REDIS_URL=redis://127.0.0.1:1"}, []string{"--workers", "2", "--port", "1"}, "PPROF_ADDR"},
 		{"bad database scheme", []string{"DATABASE_URL=mysql://x/y"}, nil, "DATABASE_URL"},
 		{"bad redis scheme", []string{"REDIS_URL=http://x"}, nil, "REDIS_URL"},
+		{"bad presence heartbeat", []string{"PRESENCE_HEARTBEAT=often"}, nil, "PRESENCE_HEARTBEAT"},
+		{"negative presence heartbeat", nil, []string{"--presence-heartbeat=-1s"}, "PRESENCE_HEARTBEAT"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

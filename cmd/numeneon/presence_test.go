@@ -14,12 +14,22 @@ import (
 // nextPresence reads frames until a presence event about userID arrives.
 func nextPresence(t *testing.T, s *client.Socket, userID int64) bool {
 	t.Helper()
+	for {
+		if id, online := nextPresenceEvent(t, s); id == userID {
+			return online
+		}
+	}
+}
+
+// nextPresenceEvent reads frames until a presence event arrives.
+func nextPresenceEvent(t *testing.T, s *client.Socket) (userID int64, online bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	for {
 		ev, err := s.Next(ctx)
 		if err != nil {
-			t.Fatalf("waiting for presence of %d: %v", userID, err)
+			t.Fatalf("waiting for a presence event: %v", err)
 		}
 		if ev.Type != "presence" {
 			continue
@@ -31,9 +41,91 @@ func nextPresence(t *testing.T, s *client.Socket, userID int64) bool {
 		if err := json.Unmarshal(ev.Data, &p); err != nil {
 			t.Fatalf("presence data %s: %v", ev.Data, err)
 		}
-		if p.UserID == userID {
-			return p.Online
+		return p.UserID, p.Online
+	}
+}
+
+// TestPresenceAfterAKill: a process killed with SIGKILL closes nothing
+// itself; the survivors find it dead and a friend elsewhere hears that its
+// user went offline, while a user that still has a socket on a live process
+// is never reported offline. The heartbeat is short so the test is quick;
+// the bound it scales is about 1.75 heartbeats (70 s at the default 40 s).
+func TestPresenceAfterAKill(t *testing.T) {
+	redis := testsvc.StartRedis(t)
+	env := append(sharedEnv(t, redis.URL), "PRESENCE_HEARTBEAT=1s")
+	p1, p2, p3 := startProc(t, env), startProc(t, env), startProc(t, env)
+	a := newUser(t, p1.URL, "ka")
+	onlyOnKilled, alsoElsewhere := newUser(t, p2.URL, "kb"), newUser(t, p2.URL, "kc")
+	for _, friend := range []*client.Client{onlyOnKilled, alsoElsewhere} {
+		if err := client.Befriend(t.Context(), a, friend); err != nil {
+			t.Fatal(err)
 		}
+	}
+	sa, err := a.Dial(t.Context(), client.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sa.Close()
+	dial := func(c *client.Client, base string) *client.Socket {
+		t.Helper()
+		s, err := c.WithBase(base).Dial(t.Context(), client.DialOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	dial(onlyOnKilled, p2.URL)
+	if !nextPresence(t, sa, onlyOnKilled.UserID) {
+		t.Fatal("first presence event of the user on the doomed process says offline")
+	}
+	dial(alsoElsewhere, p2.URL)
+	if !nextPresence(t, sa, alsoElsewhere.UserID) {
+		t.Fatal("first presence event of the user on two processes says offline")
+	}
+	elsewhere := dial(alsoElsewhere, p3.URL)
+
+	if err := p2.cmd.Process.Kill(); err != nil {
+		t.Fatalf("SIGKILL: %v", err)
+	}
+	<-p2.done
+
+	// Until the killed process's user is reported offline, nothing may be
+	// said about the other one; after it, closing the other one's last
+	// socket and opening a new one are markers: exactly one offline event
+	// of it, the one its own close caused, may come before it is back.
+	offlineOfOther := 0
+	for {
+		id, online := nextPresenceEvent(t, sa)
+		if id == onlyOnKilled.UserID && !online {
+			break
+		}
+		if id == alsoElsewhere.UserID && !online {
+			offlineOfOther++
+		}
+	}
+	elsewhere.Close()
+	for {
+		id, online := nextPresenceEvent(t, sa)
+		if id == alsoElsewhere.UserID && !online {
+			offlineOfOther++
+			break
+		}
+	}
+	dial(alsoElsewhere, p3.URL)
+	for {
+		id, online := nextPresenceEvent(t, sa)
+		if id != alsoElsewhere.UserID {
+			continue
+		}
+		if !online {
+			offlineOfOther++
+			continue
+		}
+		break
+	}
+	if offlineOfOther != 1 {
+		t.Errorf("the user with a socket on a live process was reported offline %d times, want once (when its last socket closed)", offlineOfOther)
 	}
 }
 

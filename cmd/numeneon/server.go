@@ -57,7 +57,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		return err
 	}
 	if cfg.RedisURL != "" {
-		opts := redis.Options{URL: cfg.RedisURL, Logger: s.Logger}
+		opts := redis.Options{URL: cfg.RedisURL, Logger: s.Logger, HeartbeatInterval: cfg.PresenceHeartbeat}
 		if s.layer, err = redis.NewLayer(ctx, opts); err != nil {
 			return fmt.Errorf("connect the redis channel layer: %w", err)
 		}
