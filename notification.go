@@ -20,6 +20,16 @@ const (
 	EventPresence       = "presence" // not stored
 )
 
+// Events that keep a client's screens true when something it shows goes
+// away or changes elsewhere. The public client ignores types it does not
+// know.
+const (
+	EventFriendRemoved          = "friend_removed"
+	EventFriendRequestCancelled = "friend_request_cancelled"
+	EventFriendRequestDeclined  = "friend_request_declined"
+	EventMessagesRead           = "messages_read"
+)
+
 // Notification is a stored event for one user. ID is per user and strictly
 // increasing in commit order: the store takes it from a per-user counter in
 // the same transaction as the change that caused the event, so a client that

@@ -74,6 +74,15 @@ type Store interface {
 	// gaps and duplicates from its first live event on.
 	LastNotificationID(ctx context.Context, userID int64) (int64, error)
 
+	// TokenRevoked reports whether the refresh token with this jti, or the
+	// family it belongs to, was revoked (Tx.RevokeToken, Tx.RevokeTokenFamily)
+	// (a token past its expiry may still be reported revoked).
+	TokenRevoked(ctx context.Context, jti, family string) (bool, error)
+	// TokensValidAfter returns the instant before which the user's tokens
+	// are refused (the zero time when the user never ended their sessions),
+	// or ENOTFOUND for an unknown user.
+	TokensValidAfter(ctx context.Context, userID int64) (time.Time, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections. It waits for running calls.
@@ -115,8 +124,9 @@ type Tx interface {
 	// defers the insert to the commit, from Update.
 	CreateMessage(ctx context.Context, m *Message) error
 	// MarkMessagesRead marks every unread message from senderID to
-	// receiverID read and returns how many changed.
-	MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error)
+	// receiverID read and returns how many changed and the largest id among
+	// them (0 when none changed).
+	MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (marked, lastID int64, err error)
 
 	// CreateNotification stores n for n.UserID and sets n.ID to the user's
 	// next notification id and n.CreatedAt by the time Update returns (it
@@ -132,4 +142,15 @@ type Tx interface {
 	// Revoking a jti twice is ECONFLICT: that is how refresh rotation stops
 	// a replayed token. Rows past expiresAt may be purged.
 	RevokeToken(ctx context.Context, jti string, expiresAt time.Time) error
+	// RevokeTokenFamily records that every refresh token of this family
+	// (a login and every token rotated from it) is refused until expiresAt.
+	// Revoking a family again is not an error; the later expiry is kept.
+	// Revocations past their expiry are purged along the way, so the table
+	// holds only families that could still present a token.
+	RevokeTokenFamily(ctx context.Context, family string, expiresAt time.Time) error
+	// SetTokensValidAfter makes the user's tokens issued before t refused
+	// (Store.TokensValidAfter) and returns the instant now stored. It never
+	// moves back: a t earlier than the stored one changes nothing, and the
+	// stored one is returned. An unknown user is ENOTFOUND.
+	SetTokensValidAfter(ctx context.Context, userID int64, t time.Time) (time.Time, error)
 }

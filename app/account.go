@@ -13,13 +13,12 @@ import (
 // Client-facing messages of the original backend, kept verbatim because the
 // client shows them.
 const (
-	msgMissingFields    = "Missing required fields."
-	msgUsernameTaken    = "Username already taken."
-	msgEmailTaken       = "Email already registered."
-	msgBadCredentials   = "Invalid email or password."
-	msgUserNotFound     = "User not found"
-	msgUserInactive     = "User is inactive"
-	msgRefreshBlacklist = "Token is blacklisted"
+	msgMissingFields  = "Missing required fields."
+	msgUsernameTaken  = "Username already taken."
+	msgEmailTaken     = "Email already registered."
+	msgBadCredentials = "Invalid email or password."
+	msgUserNotFound   = "User not found"
+	msgUserInactive   = "User is inactive"
 )
 
 // SignupInput is what a new account is made from. DisplayName is split at its
@@ -49,10 +48,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*numeneon.User, e
 		return nil, numeneon.Errorf(numeneon.EINVALID, "Username may contain only letters, digits and @ . + - _ and at most %d characters.", maxUsernameLen)
 	case !validEmail(in.Email):
 		return nil, numeneon.Errorf(numeneon.EINVALID, "Enter a valid email address.")
-	case len(in.Password) < minPasswordLen:
-		return nil, numeneon.Errorf(numeneon.EINVALID, "Password must be at least %d characters.", minPasswordLen)
-	case len(in.Password) > maxPasswordLen:
-		return nil, numeneon.Errorf(numeneon.EINVALID, "Password must be at most %d characters.", maxPasswordLen)
+	}
+	if problem := s.passwordLengthProblem(in.Password); problem != "" {
+		return nil, numeneon.Errorf(numeneon.EINVALID, "%s", problem)
 	}
 	first, last, _ := strings.Cut(strings.TrimSpace(in.DisplayName), " ")
 	if tooLong(first, maxNameLen) || tooLong(last, maxNameLen) {
@@ -130,11 +128,92 @@ func (s *Service) Login(ctx context.Context, email, password string) (*TokenPair
 	if needsUpgrade {
 		s.upgradePasswordHash(ctx, u.ID, password)
 	}
-	access, refresh, err := s.tokens.IssuePair(u.ID)
+	validAfter, err := s.store.TokensValidAfter(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read sessions of user %d: %w", u.ID, err)
+	}
+	access, refresh, err := s.tokens.IssuePairWith(u.ID, auth.PairOptions{NotBefore: validAfter})
 	if err != nil {
 		return nil, fmt.Errorf("issue tokens for user %d: %w", u.ID, err)
 	}
 	return &TokenPair{Access: access, Refresh: refresh}, nil
+}
+
+// ErrWrongOldPassword is ChangePassword's answer to a wrong old password,
+// an EINVALID error on the old_password field. The api counts it as a
+// failed login, so changing the password is no side door for guessing.
+var ErrWrongOldPassword = numeneon.FieldError("old_password", "Your old password was entered incorrectly. Please enter it again.")
+
+// ChangePassword replaces the caller's password after checking the old one
+// (ErrWrongOldPassword otherwise), and signs every other device out: every
+// token issued before now is refused, and every socket of the user, on
+// every process, is closed with numeneon.CloseSessionEnded (this device's
+// too: it reconnects with the new access token). It returns a fresh pair,
+// a new login, so this device stays signed in.
+func (s *Service) ChangePassword(ctx context.Context, oldPassword, newPassword string) (*TokenPair, error) {
+	me, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fe := fieldErrors{}
+	if oldPassword == "" {
+		fe.add("old_password", "This field is required.")
+	}
+	if newPassword == "" {
+		fe.add("new_password", "This field is required.")
+	} else if problem := s.passwordLengthProblem(newPassword); problem != "" {
+		fe.add("new_password", problem)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	// The stored hash, not the cached user's: it may have changed since.
+	u, err := s.store.FindUserByID(ctx, me.ID)
+	if err != nil {
+		return nil, fmt.Errorf("find user %d: %w", me.ID, err)
+	}
+	ok, _, err := auth.VerifyPassword(u.PasswordHash, oldPassword)
+	if err != nil {
+		s.logger.Error("verify password", "user_id", u.ID, "err", err)
+		return nil, ErrWrongOldPassword
+	} else if !ok {
+		return nil, ErrWrongOldPassword
+	}
+	hash, err := auth.HashPassword(newPassword)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	var validAfter time.Time
+	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		if err := tx.SetPasswordHash(ctx, me.ID, hash); err != nil {
+			return err
+		}
+		validAfter, err = endSessions(ctx, tx, me.ID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change password of user %d: %w", me.ID, err)
+	}
+	s.sessionsEnded(ctx, me.ID, numeneon.CloseSessionEnded)
+	access, refresh, err := s.tokens.IssuePairWith(me.ID, auth.PairOptions{NotBefore: validAfter})
+	if err != nil {
+		return nil, fmt.Errorf("issue tokens for user %d: %w", me.ID, err)
+	}
+	return &TokenPair{Access: access, Refresh: refresh}, nil
+}
+
+// passwordLengthProblem applies PASSWORD_MIN_LENGTH and the upper bound
+// that keeps a megabyte "password" from being hashed, returning the
+// client's message, or "" for a good length. Lengths count bytes, as they
+// always have here.
+func (s *Service) passwordLengthProblem(password string) string {
+	if n := s.policy.PasswordMinLength; len(password) < n {
+		return fmt.Sprintf("Password must be at least %d characters.", n)
+	}
+	if len(password) > maxPasswordLen {
+		return fmt.Sprintf("Password must be at most %d characters.", maxPasswordLen)
+	}
+	return ""
 }
 
 // upgradePasswordHash replaces a legacy hash (Django pbkdf2) with argon2id
@@ -152,65 +231,18 @@ func (s *Service) upgradePasswordHash(ctx context.Context, userID int64, passwor
 	}
 }
 
-// Refresh exchanges a refresh token for a new pair and revokes the old one:
-// a refresh token works once, so a stolen one that was already used is
-// refused (EUNAUTHORIZED).
-func (s *Service) Refresh(ctx context.Context, refresh string) (*TokenPair, error) {
-	if refresh == "" {
-		return nil, numeneon.FieldError("refresh", "This field is required.")
-	}
-	claims, err := s.tokens.Parse(refresh, auth.TokenRefresh)
-	if err != nil {
-		return nil, fmt.Errorf("parse refresh token: %w", err)
-	}
-	if _, err := s.activeUser(ctx, claims.UserID); err != nil {
-		if numeneon.ErrorCode(err) == numeneon.EFORBIDDEN {
-			return nil, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgUserInactive)
-		}
-		return nil, err
-	}
-	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
-		return tx.RevokeToken(ctx, claims.JTI, auth.AcceptedUntil(claims))
-	})
-	if numeneon.ErrorCode(err) == numeneon.ECONFLICT {
-		return nil, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgRefreshBlacklist)
-	} else if err != nil {
-		return nil, fmt.Errorf("revoke refresh token: %w", err)
-	}
-	access, newRefresh, err := s.tokens.IssuePair(claims.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("issue tokens for user %d: %w", claims.UserID, err)
-	}
-	return &TokenPair{Access: access, Refresh: newRefresh}, nil
-}
-
-// AuthenticateAccess verifies an access token and returns its user and the
-// token's expiry. A bad, expired or wrong-type token, or a deleted user, is
-// EUNAUTHORIZED; an inactive user is EFORBIDDEN. The HTTP middleware and the
-// WebSocket handshake both use it, so both accept exactly the same tokens.
-func (s *Service) AuthenticateAccess(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
-	claims, err := s.tokens.Parse(token, auth.TokenAccess)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("parse access token: %w", err)
-	}
-	u, err := s.activeUser(ctx, claims.UserID)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	return u, claims.ExpiresAt, nil
-}
-
-// activeUser loads the user a token names: ENOTFOUND becomes EUNAUTHORIZED
-// (the token names nobody), an inactive account EFORBIDDEN.
-func (s *Service) activeUser(ctx context.Context, id int64) (*numeneon.User, error) {
-	u, err := s.findUser(ctx, id)
+// activeUser loads the user a token names, with the instant before which
+// their tokens are refused: ENOTFOUND becomes EUNAUTHORIZED (the token names
+// nobody), an inactive account EFORBIDDEN.
+func (s *Service) activeUser(ctx context.Context, id int64) (*numeneon.User, time.Time, error) {
+	u, validAfter, err := s.findUserSessions(ctx, id)
 	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
-		return nil, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgUserNotFound)
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, msgUserNotFound)
 	} else if err != nil {
-		return nil, fmt.Errorf("find token user %d: %w", id, err)
+		return nil, time.Time{}, fmt.Errorf("find token user %d: %w", id, err)
 	}
 	if !u.IsActive {
-		return nil, numeneon.Errorf(numeneon.EFORBIDDEN, msgUserInactive)
+		return nil, time.Time{}, numeneon.Errorf(numeneon.EFORBIDDEN, msgUserInactive)
 	}
-	return u, nil
+	return u, validAfter, nil
 }

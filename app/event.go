@@ -58,4 +58,29 @@ type (
 		Content   string   `json:"content"`
 		CreatedAt string   `json:"created_at"`
 	}
+	// friendRemovedEvent tells the other side of a friendship that User
+	// ended it.
+	friendRemovedEvent struct {
+		User UserTiny `json:"user"`
+	}
+	// friendRequestCancelledEvent tells the recipient that FromUser
+	// withdrew request RequestID.
+	friendRequestCancelledEvent struct {
+		RequestID int64    `json:"request_id"`
+		FromUser  UserTiny `json:"from_user"`
+	}
+	// friendRequestDeclinedEvent tells the sender that By declined
+	// request RequestID.
+	friendRequestDeclinedEvent struct {
+		RequestID int64    `json:"request_id"`
+		By        UserTiny `json:"by"`
+	}
+	// messagesReadEvent says that Reader has read every message
+	// OtherUserID sent them up to id UpToID. The reader's own sockets and
+	// the sender get the same data.
+	messagesReadEvent struct {
+		Reader      UserTiny `json:"reader"`
+		OtherUserID int64    `json:"other_user_id"`
+		UpToID      int64    `json:"up_to_id"`
+	}
 )

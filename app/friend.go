@@ -179,7 +179,8 @@ func acceptInTx(ctx context.Context, tx numeneon.Tx, requestID, fromID int64, me
 }
 
 // DeclineFriendRequest deletes request requestID, which must be addressed to
-// the caller (else EFORBIDDEN). The requester is not told.
+// the caller (else EFORBIDDEN), and raises a friend_request_declined event
+// for the requester, whose "request sent" button would otherwise stay.
 func (s *Service) DeclineFriendRequest(ctx context.Context, requestID int64) error {
 	me, err := actor(ctx)
 	if err != nil {
@@ -189,17 +190,22 @@ func (s *Service) DeclineFriendRequest(ctx context.Context, requestID int64) err
 	if err != nil {
 		return err
 	}
+	var note *numeneon.Notification
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		note = nil
 		if err := tx.DeleteFriendRequest(ctx, fr.ID); numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
 			return numeneon.Errorf(numeneon.ENOTFOUND, msgRequestNotFound)
 		} else if err != nil {
 			return fmt.Errorf("delete friend request %d: %w", fr.ID, err)
 		}
-		return nil
+		note, err = storeNotification(ctx, tx, fr.FromUserID, numeneon.EventFriendRequestDeclined,
+			friendRequestDeclinedEvent{RequestID: fr.ID, By: TinyUser(me)})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("decline friend request %d: %w", requestID, err)
 	}
+	s.publish(ctx, note)
 	return nil
 }
 
@@ -218,9 +224,11 @@ func (s *Service) incomingRequest(ctx context.Context, userID, id int64) (*numen
 	return fr, nil
 }
 
-// RemoveFriend ends the caller's friendship with userID. An unknown user is
-// ENOTFOUND; removing someone who is not a friend succeeds and changes
-// nothing, as in the original, so a retried request is harmless.
+// RemoveFriend ends the caller's friendship with userID and raises a
+// friend_removed event for userID, whose friend list would otherwise show
+// the caller until reloaded. An unknown user is ENOTFOUND; removing someone
+// who is not a friend succeeds, changes nothing and tells nobody, as in the
+// original, so a retried request is harmless.
 func (s *Service) RemoveFriend(ctx context.Context, userID int64) error {
 	me, err := actor(ctx)
 	if err != nil {
@@ -229,20 +237,30 @@ func (s *Service) RemoveFriend(ctx context.Context, userID int64) error {
 	if err := s.requireUser(ctx, userID); err != nil {
 		return err
 	}
+	var note *numeneon.Notification
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
-		if err := tx.DeleteFriendship(ctx, me.ID, userID); err != nil && numeneon.ErrorCode(err) != numeneon.ENOTFOUND {
+		note = nil
+		err := tx.DeleteFriendship(ctx, me.ID, userID)
+		if numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
+			return nil
+		} else if err != nil {
 			return err
 		}
-		return nil
+		note, err = storeNotification(ctx, tx, userID, numeneon.EventFriendRemoved, friendRemovedEvent{User: TinyUser(me)})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("remove friendship of %d and %d: %w", me.ID, userID, err)
 	}
+	if note != nil {
+		s.publish(ctx, note)
+	}
 	return nil
 }
 
-// CancelFriendRequest withdraws the caller's pending request to userID;
-// ENOTFOUND when there is none.
+// CancelFriendRequest withdraws the caller's pending request to userID and
+// raises a friend_request_cancelled event for userID, whose incoming list
+// would otherwise offer a request that is gone; ENOTFOUND when there is none.
 func (s *Service) CancelFriendRequest(ctx context.Context, userID int64) error {
 	me, err := actor(ctx)
 	if err != nil {
@@ -251,18 +269,26 @@ func (s *Service) CancelFriendRequest(ctx context.Context, userID int64) error {
 	if err := s.requireUser(ctx, userID); err != nil {
 		return err
 	}
+	var note *numeneon.Notification
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		note = nil
 		fr, err := tx.FindFriendRequestBetween(ctx, me.ID, userID)
 		if numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
 			return numeneon.Errorf(numeneon.ENOTFOUND, msgNoPendingRequest)
 		} else if err != nil {
 			return fmt.Errorf("find friend request: %w", err)
 		}
-		return tx.DeleteFriendRequest(ctx, fr.ID)
+		if err := tx.DeleteFriendRequest(ctx, fr.ID); err != nil {
+			return fmt.Errorf("delete friend request %d: %w", fr.ID, err)
+		}
+		note, err = storeNotification(ctx, tx, userID, numeneon.EventFriendRequestCancelled,
+			friendRequestCancelledEvent{RequestID: fr.ID, FromUser: TinyUser(me)})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("cancel friend request from %d to %d: %w", me.ID, userID, err)
 	}
+	s.publish(ctx, note)
 	return nil
 }
 

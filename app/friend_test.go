@@ -53,14 +53,22 @@ func TestFriendRequestLifecycle(t *testing.T) {
 		t.Error("still friends after remove")
 	}
 
-	// Events: bob got the request, alice the acceptance, each after commit.
+	// Removing someone who is no longer a friend tells nobody.
+	if err := e.svc.RemoveFriend(as(bob), alice.ID); err != nil {
+		t.Fatalf("remove again: %v", err)
+	}
+
+	// Events: bob got the request, alice the acceptance and the removal,
+	// each after commit.
 	want := []struct {
 		to   int64
 		typ  string
+		id   int64
 		data any
 	}{
-		{bob.ID, numeneon.EventFriendRequest, map[string]any{"request_id": float64(res.Request.ID), "from_user": shortMap(alice)}},
-		{alice.ID, numeneon.EventFriendAccepted, map[string]any{"friend": shortMap(bob)}},
+		{bob.ID, numeneon.EventFriendRequest, 1, map[string]any{"request_id": float64(res.Request.ID), "from_user": shortMap(alice)}},
+		{alice.ID, numeneon.EventFriendAccepted, 1, map[string]any{"friend": shortMap(bob)}},
+		{alice.ID, numeneon.EventFriendRemoved, 2, map[string]any{"user": tinyMap(bob)}},
 	}
 	got := e.got.Deliveries()
 	if len(got) != len(want) {
@@ -70,8 +78,8 @@ func TestFriendRequestLifecycle(t *testing.T) {
 		f := decodeFrame(t, got[i].Env.Frame)
 		var data any
 		json.Unmarshal(f.Data, &data)
-		if got[i].Env.UserID != w.to || f.Type != w.typ || f.ID != 1 || !got[i].Committed {
-			t.Errorf("delivery %d = user %d %s id %d committed %v; want user %d %s id 1 committed", i, got[i].Env.UserID, f.Type, f.ID, got[i].Committed, w.to, w.typ)
+		if got[i].Env.UserID != w.to || f.Type != w.typ || f.ID != w.id || !got[i].Committed {
+			t.Errorf("delivery %d = user %d %s id %d committed %v; want user %d %s id %d committed", i, got[i].Env.UserID, f.Type, f.ID, got[i].Committed, w.to, w.typ, w.id)
 		}
 		if diff := cmp.Diff(w.data, data); diff != "" {
 			t.Errorf("delivery %d data (-want +got):\n%s", i, diff)
@@ -81,6 +89,10 @@ func TestFriendRequestLifecycle(t *testing.T) {
 
 func shortMap(u *numeneon.User) map[string]any {
 	return map[string]any{"id": float64(u.ID), "username": u.Username, "first_name": u.FirstName, "last_name": u.LastName}
+}
+
+func tinyMap(u *numeneon.User) map[string]any {
+	return map[string]any{"id": float64(u.ID), "username": u.Username}
 }
 
 // TestCrossedFriendRequestsAccept checks that asking someone who already

@@ -153,7 +153,9 @@ func (s *Service) Conversation(ctx context.Context, otherID int64, page numeneon
 
 // MarkConversationRead marks every message otherID sent to the caller read
 // and returns how many changed. Only messages received by the caller change,
-// so nobody can mark another user's messages.
+// so nobody can mark another user's messages. When some changed, a
+// messages_read event goes to the caller's own sockets (their other devices
+// clear the unread badge) and to otherID (who sees the messages read).
 func (s *Service) MarkConversationRead(ctx context.Context, otherID int64) (int64, error) {
 	me, err := actor(ctx)
 	if err != nil {
@@ -162,14 +164,33 @@ func (s *Service) MarkConversationRead(ctx context.Context, otherID int64) (int6
 	if err := s.requireUser(ctx, otherID); err != nil {
 		return 0, err
 	}
-	var n int64
+	var (
+		marked int64
+		notes  []*numeneon.Notification
+	)
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
-		var err error
-		n, err = tx.MarkMessagesRead(ctx, me.ID, otherID)
-		return err
+		notes = nil // Update may run this again
+		n, lastID, err := tx.MarkMessagesRead(ctx, me.ID, otherID)
+		if err != nil {
+			return err
+		}
+		marked = n
+		if n == 0 {
+			return nil
+		}
+		data := messagesReadEvent{Reader: TinyUser(me), OtherUserID: otherID, UpToID: lastID}
+		for _, to := range []int64{me.ID, otherID} {
+			note, err := storeNotification(ctx, tx, to, numeneon.EventMessagesRead, data)
+			if err != nil {
+				return err
+			}
+			notes = append(notes, note)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("mark messages from %d to %d read: %w", otherID, me.ID, err)
 	}
-	return n, nil
+	s.publish(ctx, notes...)
+	return marked, nil
 }

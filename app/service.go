@@ -27,6 +27,7 @@ type Service struct {
 	// by default, shared transactions with group commit (UseGroupCommit).
 	messages keyedWriter
 	users    *userCache
+	policy   AccountPolicy // validated: defaults filled in
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose
@@ -54,7 +55,11 @@ func NewService(store numeneon.Store, layer numeneon.Layer, tokens *auth.Tokens,
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, layer: layer, tokens: tokens, logger: logger, messages: storeWriter{store}, users: newUserCache()}
+	return &Service{
+		store: store, layer: layer, tokens: tokens, logger: logger,
+		messages: storeWriter{store}, users: newUserCache(),
+		policy: AccountPolicy{RefreshRotation: RotationReuse, PasswordMinLength: DefaultPasswordMinLength},
+	}
 }
 
 // actor returns the acting user of ctx, or EUNAUTHORIZED for an anonymous

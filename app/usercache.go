@@ -12,7 +12,9 @@ import (
 // request and every message reads its users, and users rarely change: the
 // cache saves the database one or two queries per request. This process
 // forgets a user as soon as it changes one; another process sees the change
-// within userCacheTTL (a deactivated account keeps its access that long).
+// within userCacheTTL (a deactivated account keeps its access that long, and
+// so do access tokens of a user who signed out everywhere or changed the
+// password on another process; their sockets close at once).
 const (
 	userCacheTTL = 10 * time.Second
 	userCacheMax = 100_000
@@ -25,27 +27,31 @@ type userCache struct {
 }
 
 type cachedUser struct {
-	u       numeneon.User
-	expires time.Time
+	u numeneon.User
+	// validAfter is the user's Store.TokensValidAfter: their tokens with
+	// an older iat are refused.
+	validAfter time.Time
+	expires    time.Time
 }
 
 func newUserCache() *userCache {
 	return &userCache{m: make(map[int64]cachedUser)}
 }
 
-// get returns a copy of the cached user, so callers may change it freely.
-func (c *userCache) get(id int64, now time.Time) (*numeneon.User, bool) {
+// get returns a copy of the cached user, so callers may change it freely,
+// and its tokens' valid-after instant.
+func (c *userCache) get(id int64, now time.Time) (*numeneon.User, time.Time, bool) {
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()
 	if !ok || now.After(e.expires) {
-		return nil, false
+		return nil, time.Time{}, false
 	}
 	u := e.u
-	return &u, true
+	return &u, e.validAfter, true
 }
 
-func (c *userCache) put(u *numeneon.User, now time.Time) {
+func (c *userCache) put(u *numeneon.User, validAfter, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= userCacheMax {
@@ -58,7 +64,7 @@ func (c *userCache) put(u *numeneon.User, now time.Time) {
 			clear(c.m) // all fresh: start over rather than grow without bound
 		}
 	}
-	c.m[u.ID] = cachedUser{u: *u, expires: now.Add(userCacheTTL)}
+	c.m[u.ID] = cachedUser{u: *u, validAfter: validAfter, expires: now.Add(userCacheTTL)}
 }
 
 func (c *userCache) forget(id int64) {
@@ -70,14 +76,25 @@ func (c *userCache) forget(id int64) {
 // findUser returns the user with id, from the cache when it is fresh.
 // Errors are the store's (ENOTFOUND for an unknown id).
 func (s *Service) findUser(ctx context.Context, id int64) (*numeneon.User, error) {
+	u, _, err := s.findUserSessions(ctx, id)
+	return u, err
+}
+
+// findUserSessions is findUser with the instant before which the user's
+// tokens are refused.
+func (s *Service) findUserSessions(ctx context.Context, id int64) (*numeneon.User, time.Time, error) {
 	now := time.Now()
-	if u, ok := s.users.get(id, now); ok {
-		return u, nil
+	if u, validAfter, ok := s.users.get(id, now); ok {
+		return u, validAfter, nil
 	}
 	u, err := s.store.FindUserByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	s.users.put(u, now)
-	return u, nil
+	validAfter, err := s.store.TokensValidAfter(ctx, id)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	s.users.put(u, validAfter, now)
+	return u, validAfter, nil
 }

@@ -16,7 +16,6 @@ const (
 	maxUsernameLen = 150
 	maxNameLen     = 150
 	maxEmailLen    = 254
-	minPasswordLen = 8
 	// maxPasswordLen stops a megabyte "password" from being hashed; no
 	// human password is near it.
 	maxPasswordLen = 1024

@@ -68,18 +68,42 @@ type Claims struct {
 	UserID    int64
 	TokenType string // TokenAccess or TokenRefresh
 	JTI       string // 32 hex characters; the refresh blacklist keys on it
-	IssuedAt  time.Time
+	// Family names the login a refresh token descends from: the jti of the
+	// login's first refresh token, carried by every token rotated from it,
+	// so that signing out can end them all. A token without the claim (one
+	// minted by the original backend, or an access token) is its own
+	// family: Family is its JTI.
+	Family    string
+	IssuedAt  time.Time // whole seconds, as the token carries it
 	ExpiresAt time.Time
 }
 
+// PairOptions says how IssuePairWith continues a session. The zero value
+// starts a new login, issued now.
+type PairOptions struct {
+	// Family is the family the new refresh token joins (the Claims.Family
+	// of the token being rotated); "" starts a new family.
+	Family string
+	// NotBefore is the earliest iat the tokens may carry. iat has whole
+	// seconds, so a session ended at 12:00:00.4 must refuse tokens with
+	// iat 12:00:00; tokens issued for the same user right after it are
+	// stamped 12:00:01 instead of the current second, and pass.
+	NotBefore time.Time
+}
+
 // IssuePair returns a new access token and a new refresh token for userID,
-// each with its own jti. It fails only when the secret is empty or the
-// system's random source fails.
+// each with its own jti, starting a new refresh family. It fails only when
+// the secret is empty or the system's random source fails.
 func (t *Tokens) IssuePair(userID int64) (access, refresh string, err error) {
-	if access, err = t.issue(userID, TokenAccess, t.AccessTTL); err != nil {
+	return t.IssuePairWith(userID, PairOptions{})
+}
+
+// IssuePairWith is IssuePair continuing a session as opts say.
+func (t *Tokens) IssuePairWith(userID int64, opts PairOptions) (access, refresh string, err error) {
+	if access, err = t.issue(userID, TokenAccess, t.AccessTTL, "", opts.NotBefore); err != nil {
 		return "", "", err
 	}
-	if refresh, err = t.issue(userID, TokenRefresh, t.RefreshTTL); err != nil {
+	if refresh, err = t.issue(userID, TokenRefresh, t.RefreshTTL, opts.Family, opts.NotBefore); err != nil {
 		return "", "", err
 	}
 	return access, refresh, nil
@@ -87,10 +111,12 @@ func (t *Tokens) IssuePair(userID int64) (access, refresh string, err error) {
 
 // IssueAccess returns a new access token for userID.
 func (t *Tokens) IssueAccess(userID int64) (string, error) {
-	return t.issue(userID, TokenAccess, t.AccessTTL)
+	return t.issue(userID, TokenAccess, t.AccessTTL, "", time.Time{})
 }
 
-func (t *Tokens) issue(userID int64, tokenType string, ttl time.Duration) (string, error) {
+// issue signs one token. A refresh token always carries its family: the
+// given one, or its own jti when it starts one.
+func (t *Tokens) issue(userID int64, tokenType string, ttl time.Duration, family string, notBefore time.Time) (string, error) {
 	if len(t.secret) == 0 {
 		return "", fmt.Errorf("issue %s token: signing secret is empty", tokenType)
 	}
@@ -99,12 +125,21 @@ func (t *Tokens) issue(userID int64, tokenType string, ttl time.Duration) (strin
 		return "", fmt.Errorf("issue %s token: %w", tokenType, err)
 	}
 	now := t.now()
+	if now.Before(notBefore) {
+		now = notBefore
+	}
+	if tokenType == TokenRefresh && family == "" {
+		family = jti
+	} else if tokenType == TokenAccess {
+		family = ""
+	}
 	claims := wireClaims{
 		TokenType: tokenType,
 		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		IssuedAt:  jwt.NewNumericDate(now),
 		JTI:       jti,
 		UserID:    wireUserID(userID),
+		Family:    family,
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 	if err != nil {
@@ -174,8 +209,12 @@ func (t *Tokens) Parse(token, wantType string) (*Claims, error) {
 		UserID:    int64(wc.UserID),
 		TokenType: wc.TokenType,
 		JTI:       wc.JTI,
+		Family:    wc.Family,
 		IssuedAt:  wc.IssuedAt.Time,
 		ExpiresAt: wc.ExpiresAt.Time,
+	}
+	if c.Family == "" {
+		c.Family = c.JTI
 	}
 	if c.TokenType == TokenAccess {
 		cl := *c
@@ -190,6 +229,13 @@ func (t *Tokens) Parse(token, wantType string) (*Claims, error) {
 // replayed once the record is gone.
 func AcceptedUntil(c *Claims) time.Time {
 	return c.ExpiresAt.Add(leeway)
+}
+
+// RefreshAcceptedUntil returns the last moment Parse accepts any refresh
+// token issued until now: a revoked family must stay on record that long.
+// The extra second covers a token stamped at the next second (NotBefore).
+func (t *Tokens) RefreshAcceptedUntil() time.Time {
+	return t.now().Add(t.RefreshTTL + time.Second + leeway)
 }
 
 func (t *Tokens) now() time.Time {
@@ -225,6 +271,10 @@ type wireClaims struct {
 	IssuedAt  *jwt.NumericDate `json:"iat,omitempty"`
 	JTI       string           `json:"jti"`
 	UserID    wireUserID       `json:"user_id"`
+	// Family is ours (Claims.Family), on refresh tokens only. simplejwt
+	// ignores claims it does not know, so the original backend still reads
+	// our tokens.
+	Family string `json:"family,omitempty"`
 }
 
 var _ jwt.Claims = wireClaims{}

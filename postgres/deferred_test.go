@@ -106,7 +106,7 @@ func TestQueuedWritesVisibleToLaterCalls(t *testing.T) {
 			return err
 		}
 		var err error
-		if markedMessages, err = tx.MarkMessagesRead(ctx, bob.ID, alice.ID); err != nil {
+		if markedMessages, _, err = tx.MarkMessagesRead(ctx, bob.ID, alice.ID); err != nil {
 			return err
 		}
 		markedNotes, err = tx.MarkNotificationsRead(ctx, bob.ID, 1)

@@ -141,12 +141,16 @@ func (t *Tx) CreateMessage(ctx context.Context, m *numeneon.Message) error {
 }
 
 // MarkMessagesRead marks every unread message from senderID to receiverID
-// read and returns how many changed.
-func (t *Tx) MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error) {
-	tag, err := t.tx.Exec(ctx, `UPDATE messages SET is_read = true
-		WHERE receiver_id = $1 AND sender_id = $2 AND NOT is_read`, receiverID, senderID)
+// read and returns how many changed and the largest id among them.
+func (t *Tx) MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (marked, lastID int64, err error) {
+	err = t.tx.QueryRow(ctx, `WITH changed AS (
+			UPDATE messages SET is_read = true
+			WHERE receiver_id = $1 AND sender_id = $2 AND NOT is_read
+			RETURNING id
+		)
+		SELECT count(*), COALESCE(max(id), 0) FROM changed`, receiverID, senderID).Scan(&marked, &lastID)
 	if err != nil {
-		return 0, mapError(err, fmt.Sprintf("mark messages from user %d to %d read", senderID, receiverID))
+		return 0, 0, mapError(err, fmt.Sprintf("mark messages from user %d to %d read", senderID, receiverID))
 	}
-	return tag.RowsAffected(), nil
+	return marked, lastID, nil
 }

@@ -142,16 +142,21 @@ func (tx *Tx) CreateMessage(ctx context.Context, m *numeneon.Message) error {
 	return nil
 }
 
-// MarkMessagesRead implements numeneon.Tx.
-func (tx *Tx) MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (int64, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE messages SET is_read = 1
-		WHERE receiver_id = ? AND sender_id = ? AND is_read = 0`, receiverID, senderID)
+// MarkMessagesRead implements numeneon.Tx. The count and the last id are
+// read first and the update bounded by that id: this connection is the only
+// writer, so nothing changes in between.
+func (tx *Tx) MarkMessagesRead(ctx context.Context, receiverID, senderID int64) (marked, lastID int64, err error) {
+	err = tx.q.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0) FROM messages
+		WHERE receiver_id = ? AND sender_id = ? AND is_read = 0`, receiverID, senderID).Scan(&marked, &lastID)
 	if err != nil {
-		return 0, fmt.Errorf("mark messages from user %d to %d read: %w", senderID, receiverID, dbError(err))
+		return 0, 0, fmt.Errorf("find unread messages from user %d to %d: %w", senderID, receiverID, dbError(err))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("mark messages from user %d to %d read: %w", senderID, receiverID, err)
+	if marked == 0 {
+		return 0, 0, nil
 	}
-	return n, nil
+	if _, err := tx.q.ExecContext(ctx, `UPDATE messages SET is_read = 1
+		WHERE receiver_id = ? AND sender_id = ? AND is_read = 0 AND id <= ?`, receiverID, senderID, lastID); err != nil {
+		return 0, 0, fmt.Errorf("mark messages from user %d to %d read: %w", senderID, receiverID, dbError(err))
+	}
+	return marked, lastID, nil
 }

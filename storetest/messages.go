@@ -160,23 +160,23 @@ func testMessages(t *testing.T, open Opener) {
 		alice, bob, carol := us[0], us[1], us[2]
 		sendMessage(t, s, bob, alice, "b1")
 		sendMessage(t, s, alice, bob, "a1")
-		sendMessage(t, s, bob, alice, "b2")
+		b2 := sendMessage(t, s, bob, alice, "b2")
 		sendMessage(t, s, carol, alice, "c1")
 
-		markRead := func(receiver, sender *numeneon.User) int64 {
+		markRead := func(receiver, sender *numeneon.User) (n, lastID int64) {
 			t.Helper()
-			var n int64
 			update(t, s, func(ctx context.Context, tx numeneon.Tx) (err error) {
-				n, err = tx.MarkMessagesRead(ctx, receiver.ID, sender.ID)
+				n, lastID, err = tx.MarkMessagesRead(ctx, receiver.ID, sender.ID)
 				return err
 			})
-			return n
+			return n, lastID
 		}
-		if n := markRead(alice, bob); n != 2 {
-			t.Fatalf("MarkMessagesRead(alice, from bob) = %d, want 2", n)
+		// The last id is b2's, the newest of the two marked, not a1's or c1's.
+		if n, lastID := markRead(alice, bob); n != 2 || lastID != b2.ID {
+			t.Fatalf("MarkMessagesRead(alice, from bob) = %d, last id %d; want 2, last id %d", n, lastID, b2.ID)
 		}
-		if n := markRead(alice, bob); n != 0 {
-			t.Fatalf("MarkMessagesRead again = %d, want 0", n)
+		if n, lastID := markRead(alice, bob); n != 0 || lastID != 0 {
+			t.Fatalf("MarkMessagesRead again = %d, last id %d; want 0, 0", n, lastID)
 		}
 		got, err := s.ListMessages(ctx, alice.ID, numeneon.Page{})
 		if err != nil {
@@ -240,7 +240,7 @@ func testConversations(t *testing.T, open Opener) {
 		sendMessage(t, s, stranger, users[0], "not mine")
 		// Reading one peer's messages clears only that peer's unread count.
 		update(t, s, func(ctx context.Context, tx numeneon.Tx) error {
-			_, err := tx.MarkMessagesRead(ctx, me.ID, users[9].ID)
+			_, _, err := tx.MarkMessagesRead(ctx, me.ID, users[9].ID)
 			return err
 		})
 		expect[users[9].ID].unread = 0
@@ -331,7 +331,7 @@ func testConversations(t *testing.T, open Opener) {
 		sendMessage(t, s, bob, me, "one")
 		last := sendMessage(t, s, bob, me, "two")
 		update(t, s, func(ctx context.Context, tx numeneon.Tx) error {
-			_, err := tx.MarkMessagesRead(ctx, me.ID, bob.ID)
+			_, _, err := tx.MarkMessagesRead(ctx, me.ID, bob.ID)
 			return err
 		})
 		convs, err := s.ListConversations(context.Background(), me.ID, 20)

@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) numeneon.Store) {
 		{"Conversations", testConversations},
 		{"Notifications", testNotifications},
 		{"Tokens", testTokens},
+		{"TokenFamilies", testTokenFamilies},
+		{"TokensValidAfter", testTokensValidAfter},
 		{"Tx", testTx},
 	}
 	for _, s := range subjects {
