@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/numeneon/numeneon"
@@ -75,13 +76,81 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pair, err := s.app.Refresh(r.Context(), in.Refresh)
+	if err != nil {
+		s.writeRefreshError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenPair(pair))
+}
+
+// writeRefreshError answers a refresh token that is bad, expired or
+// revoked the way simplejwt did (401 {detail, code: token_not_valid}), and
+// any other error as usual.
+func (s *Server) writeRefreshError(w http.ResponseWriter, r *http.Request, err error) {
 	if numeneon.ErrorCode(err) == numeneon.EUNAUTHORIZED {
 		writeUnauthorized(w, map[string]any{"detail": numeneon.ErrorMessage(err), "code": "token_not_valid"})
 		return
-	} else if err != nil {
+	}
+	s.writeError(w, r, err)
+}
+
+// handleLogout signs out: {refresh} ends that login (the token and every
+// token rotated from it); {refresh, all: true}, with the access token in
+// Authorization, signs the user out on every device and closes their
+// sockets. 200 {message}.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Refresh string `json:"refresh"`
+		All     bool   `json:"all"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if !in.All {
+		if err := s.app.Logout(r.Context(), in.Refresh); err != nil {
+			s.writeRefreshError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"message": "Logged out."})
+		return
+	}
+	s.authed(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.app.LogoutEverywhere(r.Context(), in.Refresh); err != nil {
+			s.writeRefreshError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"message": "Logged out on every device."})
+	})(w, r)
+}
+
+// handleChangePassword sets a new password after checking the old one and
+// answers a fresh {access, refresh} for this device; every other token of
+// the user stops working. A wrong old password counts as a failed login
+// of the account, so it is limited like one.
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		OldPassword string `json:"old_password"`
+		NewPassword string `json:"new_password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	account, client := loginAccountKey(numeneon.UserFromContext(r.Context()).Email), s.clientIP(r)
+	if ok, wait := s.limits.loginAllowed(account, client); !ok {
+		writeRateLimited(w, wait)
+		return
+	}
+	pair, err := s.app.ChangePassword(r.Context(), in.OldPassword, in.NewPassword)
+	if err != nil {
+		if errors.Is(err, app.ErrWrongOldPassword) {
+			s.limits.loginFailed(account, client)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	s.limits.loginSucceeded(account, client)
 	writeJSON(w, http.StatusOK, tokenPair(pair))
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/app"
 )
 
 func TestSignupLoginMe(t *testing.T) {
@@ -23,7 +24,7 @@ func TestSignupLoginMe(t *testing.T) {
 	}, http.StatusCreated, &signup)
 	wantKeys(t, "signup", signup, "message", "user")
 	u := signup["user"].(object)
-	wantKeys(t, "signup user", u, "id", "username", "email", "first_name", "last_name", "profile")
+	wantKeys(t, "signup user", u, "id", "username", "email", "first_name", "last_name", "date_joined", "profile")
 	if diff := cmp.Diff(object{"id": u["id"], "username": "alice", "email": "alice@example.com", "first_name": "Alice", "last_name": "Liddell"},
 		object{"id": u["id"], "username": u["username"], "email": u["email"], "first_name": u["first_name"], "last_name": u["last_name"]}); diff != "" {
 		t.Errorf("signup user (-want +got):\n%s", diff)
@@ -36,7 +37,7 @@ func TestSignupLoginMe(t *testing.T) {
 
 	var me object
 	ts.mustDo("GET", "/api/auth/me/", tokens["access"].(string), nil, http.StatusOK, &me)
-	wantKeys(t, "me", me, "id", "username", "email", "first_name", "last_name", "profile")
+	wantKeys(t, "me", me, "id", "username", "email", "first_name", "last_name", "date_joined", "profile")
 	if me["id"] != u["id"] || me["email"] != "alice@example.com" {
 		t.Errorf("me = %v, want alice with her email", me)
 	}
@@ -85,20 +86,27 @@ func checkUserFull(t *testing.T, v any, username string, withEmail bool) {
 	wantTimestamp(t, "user.date_joined", u["date_joined"])
 }
 
-func TestRefreshRotation(t *testing.T) {
-	ts := newTestServer(t, api.Config{})
+// TestStrictRefreshRotation: with REFRESH_ROTATION=strict the rotated
+// token keeps a session going, a used one is refused, and its reuse ends
+// the session (default mode: TestRefreshWithTheFirstToken).
+func TestStrictRefreshRotation(t *testing.T) {
+	ts := newTestServerWith(t, api.Config{}, serverOptions{policy: app.AccountPolicy{RefreshRotation: app.RotationStrict}})
 	alice := ts.signup("alice")
 
-	var pair object
+	var pair, next object
 	ts.mustDo("POST", "/api/auth/token/refresh/", "", object{"refresh": alice.Refresh}, http.StatusOK, &pair)
 	wantKeys(t, "refresh", pair, "access", "refresh")
 	ts.mustDo("GET", "/api/auth/me/", pair["access"].(string), nil, http.StatusOK, nil)
+	ts.mustDo("POST", "/api/auth/token/refresh/", "", object{"refresh": pair["refresh"]}, http.StatusOK, &next)
 
 	status, body := ts.do("POST", "/api/auth/token/refresh/", "", object{"refresh": alice.Refresh})
 	if status != http.StatusUnauthorized {
 		t.Errorf("reused refresh token = %d %s, want 401", status, body)
 	}
-	ts.mustDo("POST", "/api/auth/token/refresh/", "", object{"refresh": pair["refresh"]}, http.StatusOK, nil)
+	status, body = ts.do("POST", "/api/auth/token/refresh/", "", object{"refresh": next["refresh"]})
+	if status != http.StatusUnauthorized {
+		t.Errorf("newest refresh token after a reuse = %d %s, want 401", status, body)
+	}
 }
 
 // TestLoginUpgradesDjangoHash logs in an account migrated from the original

@@ -17,11 +17,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/layertest"
+	"github.com/numeneon/numeneon/postgres"
 	"github.com/numeneon/numeneon/sqlite"
 )
 
@@ -32,7 +35,7 @@ var testSecret = []byte("api-test-secret-0123456789abcdef")
 type testServer struct {
 	t      *testing.T
 	URL    string
-	store  *sqlite.Store
+	store  numeneon.Store
 	layer  *inmem.Layer
 	tokens *auth.Tokens
 	api    *api.Server
@@ -40,9 +43,32 @@ type testServer struct {
 	logs   *testlog.Buffer
 }
 
-// newTestServer starts a server; cfg's App, Logger and (unless set)
-// RateLimits="off" are filled in.
+// newTestServer starts a server over SQLite; cfg's App, Logger and (unless
+// set) RateLimits="off" are filled in.
 func newTestServer(t *testing.T, cfg api.Config) *testServer {
+	t.Helper()
+	return newTestServerWith(t, cfg, serverOptions{})
+}
+
+// serverOptions are what newTestServerWith takes besides the api config.
+type serverOptions struct {
+	store  numeneon.Store    // nil: a fresh SQLite file
+	policy app.AccountPolicy // set before the server serves
+}
+
+// storeOpener returns a fresh, migrated store closed when the test ends.
+type storeOpener func(t *testing.T) numeneon.Store
+
+// forEachDatabase runs test once per database, as a subtest named after
+// it. PostgreSQL's run skips without a server, and fails then under
+// NUMENEON_REQUIRE_SERVICES=1.
+func forEachDatabase(t *testing.T, test func(t *testing.T, open storeOpener)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { test(t, openSQLite) })
+	t.Run("postgres", func(t *testing.T) { test(t, openPostgres) })
+}
+
+func openSQLite(t *testing.T) numeneon.Store {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
@@ -53,15 +79,44 @@ func newTestServer(t *testing.T, cfg api.Config) *testServer {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	return store
+}
+
+func openPostgres(t *testing.T) numeneon.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, testsvc.PostgresURL(t))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return store
+}
+
+// newTestServerWith is newTestServer with a store and account settings.
+func newTestServerWith(t *testing.T, cfg api.Config, opts serverOptions) *testServer {
+	t.Helper()
+	store := opts.store
+	if store == nil {
+		store = openSQLite(t)
+	}
 	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &testlog.Buffer{}}
 	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.App = app.NewService(store, ts.layer, ts.tokens, logger)
+	svc := app.NewService(store, ts.layer, ts.tokens, logger)
+	if err := svc.SetAccountPolicy(opts.policy); err != nil {
+		t.Fatalf("account policy: %v", err)
+	}
+	cfg.App = svc
 	cfg.Logger = logger
 	if cfg.RateLimits == "" {
 		cfg.RateLimits = "off"
 	}
+	var err error
 	ts.api, err = api.NewServer(cfg)
 	if err != nil {
 		t.Fatalf("new server: %v", err)

@@ -132,6 +132,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/auth/signup/", s.limited("signup", s.handleSignup))
 	s.handle("POST /api/auth/login/", s.limited("login", s.handleLogin))
 	s.handle("POST /api/auth/token/refresh/", s.limited("refresh", s.handleRefresh))
+	s.handle("POST /api/auth/logout/", s.limited("refresh", s.handleLogout))
+	s.handle("POST /api/auth/password/", s.limited("login", s.authed(s.handleChangePassword)))
 	s.handle("GET /api/auth/me/", s.authed(s.handleMe))
 	s.handle("PATCH /api/auth/profile/", s.authed(s.handleUpdateProfile))
 	s.handle("PUT /api/auth/profile/", s.authed(s.handleUpdateProfile))

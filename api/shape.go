@@ -66,23 +66,27 @@ func newProfile(u *numeneon.User, viewerID int64) profile {
 }
 
 // account is what me/, profile/ and signup answer for the caller's own user.
+// date_joined at the top level is ours: the client shows "Joined Recently"
+// when it is missing there.
 type account struct {
-	ID        int64   `json:"id"`
-	Username  string  `json:"username"`
-	Email     string  `json:"email"`
-	FirstName string  `json:"first_name"`
-	LastName  string  `json:"last_name"`
-	Profile   profile `json:"profile"`
+	ID         int64   `json:"id"`
+	Username   string  `json:"username"`
+	Email      string  `json:"email"`
+	FirstName  string  `json:"first_name"`
+	LastName   string  `json:"last_name"`
+	DateJoined string  `json:"date_joined"`
+	Profile    profile `json:"profile"`
 }
 
 func newAccount(u *numeneon.User) account {
 	return account{
-		ID:        u.ID,
-		Username:  u.Username,
-		Email:     u.Email,
-		FirstName: u.FirstName,
-		LastName:  u.LastName,
-		Profile:   newProfile(u, u.ID),
+		ID:         u.ID,
+		Username:   u.Username,
+		Email:      u.Email,
+		FirstName:  u.FirstName,
+		LastName:   u.LastName,
+		DateJoined: app.FormatTime(u.DateJoined),
+		Profile:    newProfile(u, u.ID),
 	}
 }
 
