@@ -50,8 +50,14 @@ func ParseRefreshRotation(s string) (RefreshRotation, error) {
 	}
 }
 
-// validate fills the defaults of p and checks its values.
-func (p AccountPolicy) validate() (AccountPolicy, error) {
+// Validate reports whether p is a policy SetAccountPolicy accepts.
+func (p AccountPolicy) Validate() error {
+	_, err := p.withDefaults()
+	return err
+}
+
+// withDefaults fills the defaults of p and checks its values.
+func (p AccountPolicy) withDefaults() (AccountPolicy, error) {
 	rotation, err := ParseRefreshRotation(string(p.RefreshRotation))
 	if err != nil {
 		return p, err
@@ -71,7 +77,7 @@ func (p AccountPolicy) validate() (AccountPolicy, error) {
 // SetAccountPolicy replaces the account settings. Call it before serving;
 // a value out of range is an error and changes nothing.
 func (s *Service) SetAccountPolicy(p AccountPolicy) error {
-	p, err := p.validate()
+	p, err := p.withDefaults()
 	if err != nil {
 		return fmt.Errorf("account policy: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/numeneon/numeneon/app"
 )
 
 // Config is the effective configuration: the environment first (12-factor),
@@ -36,6 +38,13 @@ type Config struct {
 	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = redis.DefaultHeartbeatInterval:
 	// how often a process tells the others it is alive (one Redis command).
 	PresenceHeartbeat time.Duration
+	// RefreshRotation is REFRESH_ROTATION: "reuse" (a used refresh token
+	// stays valid until it expires, the original's behaviour and the
+	// public client's need) or "strict" (reuse detection).
+	RefreshRotation string
+	// PasswordMinLength is PASSWORD_MIN_LENGTH, 8; at least 6 (what the
+	// public client allows).
+	PasswordMinLength int
 
 	secretGenerated bool
 }
@@ -95,7 +104,24 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.PresenceHeartbeat = d
 	}
+	c.RefreshRotation = getenv("REFRESH_ROTATION")
+	if c.RefreshRotation == "" {
+		c.RefreshRotation = string(app.RotationReuse)
+	}
+	c.PasswordMinLength = app.DefaultPasswordMinLength
+	if v := getenv("PASSWORD_MIN_LENGTH"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("PASSWORD_MIN_LENGTH=%q: not a number", v)
+		}
+		c.PasswordMinLength = n
+	}
 	return nil
+}
+
+// AccountPolicy returns the account settings for app.Service.
+func (c *Config) AccountPolicy() app.AccountPolicy {
+	return app.AccountPolicy{RefreshRotation: app.RefreshRotation(c.RefreshRotation), PasswordMinLength: c.PasswordMinLength}
 }
 
 // flagSet returns the flags of a subcommand; parsing them overrides the
@@ -120,6 +146,8 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
 	fs.DurationVar(&c.PresenceHeartbeat, "presence-heartbeat", c.PresenceHeartbeat, "how often a process tells the others through Redis it is alive; its users are reported offline about 1.75 beats after it dies, 0 for 40s (PRESENCE_HEARTBEAT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
+	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
+	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
 	return fs
 }
 
@@ -159,6 +187,15 @@ func (c *Config) validate() error {
 	}
 	if c.Production() && c.SecretKey != "" && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("SECRET_KEY is too short for production: use at least 32 characters"))
+	}
+	if _, err := app.ParseRefreshRotation(c.RefreshRotation); err != nil {
+		errs = append(errs, fmt.Errorf("REFRESH_ROTATION=%q: want reuse or strict", c.RefreshRotation))
+	}
+	if c.PasswordMinLength < app.LowestPasswordMinLength {
+		errs = append(errs, fmt.Errorf("PASSWORD_MIN_LENGTH=%d: want at least %d (the public client allows %d)",
+			c.PasswordMinLength, app.LowestPasswordMinLength, app.LowestPasswordMinLength))
+	} else if err := (app.AccountPolicy{PasswordMinLength: c.PasswordMinLength}).Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("PASSWORD_MIN_LENGTH=%d: %w", c.PasswordMinLength, err))
 	}
 	if c.DatabaseURL != "" {
 		if _, err := c.databaseKind(); err != nil {
@@ -290,6 +327,8 @@ func (c *Config) describe(w io.Writer) {
 		fmt.Fprintf(w, "PPROF_ADDR       %s\n", c.PprofAddr)
 	}
 	fmt.Fprintf(w, "RATE_LIMITS      %s\n", rl)
+	fmt.Fprintf(w, "REFRESH_ROTATION %s\n", c.RefreshRotation)
+	fmt.Fprintf(w, "PASSWORD_MIN_LENGTH %d\n", c.PasswordMinLength)
 	if c.ClientIPHeader != "" {
 		fmt.Fprintf(w, "CLIENT_IP_HEADER %s\n", c.ClientIPHeader)
 	}

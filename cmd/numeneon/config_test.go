@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/numeneon/numeneon/client"
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
 
@@ -54,6 +55,11 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad presence heartbeat", []string{"PRESENCE_HEARTBEAT=often"}, nil, "PRESENCE_HEARTBEAT"},
 		{"negative presence heartbeat", nil, []string{"--presence-heartbeat=-1s"}, "PRESENCE_HEARTBEAT"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
+		{"password minimum under 6", []string{"PASSWORD_MIN_LENGTH=5"}, nil, "PASSWORD_MIN_LENGTH"},
+		{"password minimum flag under 6", nil, []string{"--password-min-length", "0"}, "PASSWORD_MIN_LENGTH"},
+		{"password minimum not a number", []string{"PASSWORD_MIN_LENGTH=six"}, nil, "PASSWORD_MIN_LENGTH"},
+		{"password minimum over the maximum", []string{"PASSWORD_MIN_LENGTH=2000"}, nil, "PASSWORD_MIN_LENGTH"},
+		{"unknown refresh rotation", []string{"REFRESH_ROTATION=blacklist"}, nil, "REFRESH_ROTATION"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)
@@ -110,5 +116,24 @@ func TestServeOnDefaultsCreatesDatabaseAndKey(t *testing.T) {
 	c2 := c.WithBase(p2.URL)
 	if err := c2.Do(t.Context(), "GET", "/api/auth/me/", nil, nil, 200); err != nil {
 		t.Fatalf("token from before the restart: %v", err)
+	}
+}
+
+// The account settings reach the running server: PASSWORD_MIN_LENGTH=6
+// admits the public client's 6-character passwords, and
+// REFRESH_ROTATION=strict refuses a used refresh token.
+func TestAccountSettingsTakeEffect(t *testing.T) {
+	p := startProc(t, append(baseEnv(t), "PASSWORD_MIN_LENGTH=6", "REFRESH_ROTATION=strict"))
+	c := client.New(p.URL, nil)
+	if err := c.Signup(t.Context(), "sixer", "sixer@example.com", "abcdef"); err != nil {
+		t.Fatalf("sign up with 6 characters under PASSWORD_MIN_LENGTH=6: %v", err)
+	}
+	first := c.Refresh
+	body := map[string]string{"refresh": first}
+	if err := c.Do(t.Context(), "POST", "/api/auth/token/refresh/", body, nil, 200); err != nil {
+		t.Fatalf("first refresh: %v", err)
+	}
+	if err := c.Do(t.Context(), "POST", "/api/auth/token/refresh/", body, nil, 401); err != nil {
+		t.Errorf("second use of a refresh token under REFRESH_ROTATION=strict: %v", err)
 	}
 }

@@ -73,6 +73,9 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 
 	tokens := auth.NewTokens([]byte(cfg.SecretKey))
 	svc := app.NewService(s.store, s.layer, tokens, s.Logger)
+	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
+		return err
+	}
 	// Concurrent messages share transactions. SQLite has one writer, so one
 	// lane; PostgreSQL gains from two (measured: 2 beat 1, 4, 8 and 16).
 	lanes := 1
