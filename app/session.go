@@ -90,7 +90,7 @@ func (s *Service) useRefreshOnce(ctx context.Context, claims *auth.Claims, revok
 		return fmt.Errorf("revoke refresh token: %w", err)
 	}
 	if reused {
-		s.logger.Info("refresh token reused: its family is revoked", "user_id", claims.UserID)
+		s.logger.Info("refresh with a used or signed-out token: its whole login is revoked", "user_id", claims.UserID)
 		return numeneon.Errorf(numeneon.EUNAUTHORIZED, msgTokenRevoked)
 	}
 	return nil
