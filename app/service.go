@@ -27,6 +27,7 @@ type Service struct {
 	// by default, shared transactions with group commit (UseGroupCommit).
 	messages keyedWriter
 	users    *userCache
+	now      func() time.Time // nil: time.Now; see UseClock
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose
