@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
@@ -32,7 +33,8 @@ var testSecret = []byte("api-test-secret-0123456789abcdef")
 type testServer struct {
 	t      *testing.T
 	URL    string
-	store  *sqlite.Store
+	store  numeneon.Store
+	app    *app.Service
 	layer  *inmem.Layer
 	tokens *auth.Tokens
 	api    *api.Server
@@ -40,8 +42,8 @@ type testServer struct {
 	logs   *testlog.Buffer
 }
 
-// newTestServer starts a server; cfg's App, Logger and (unless set)
-// RateLimits="off" are filled in.
+// newTestServer starts a server over a fresh SQLite file; cfg's App, Logger
+// and (unless set) RateLimits="off" are filled in.
 func newTestServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
@@ -53,11 +55,19 @@ func newTestServer(t *testing.T, cfg api.Config) *testServer {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	return newTestServerOn(t, cfg, store)
+}
+
+// newTestServerOn is newTestServer over a given migrated store.
+func newTestServerOn(t *testing.T, cfg api.Config, store numeneon.Store) *testServer {
+	t.Helper()
+	var err error
 	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &testlog.Buffer{}}
 	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.App = app.NewService(store, ts.layer, ts.tokens, logger)
+	ts.app = app.NewService(store, ts.layer, ts.tokens, logger)
+	cfg.App = ts.app
 	cfg.Logger = logger
 	if cfg.RateLimits == "" {
 		cfg.RateLimits = "off"

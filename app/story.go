@@ -16,7 +16,7 @@ import (
 const (
 	maxStoryURLLen  = maxAvatarLen
 	maxCaptionLen   = 500
-	storyListMax    = 100 // the most stories a list returns without a smaller limit
+	storyListMax    = 500 // the most stories one list returns, as the api's largest limit
 	msgStoryMissing = "Story not found"
 )
 
@@ -140,7 +140,10 @@ func (s *Service) FeedStories(ctx context.Context, page numeneon.StoryPage) ([]*
 	if err != nil {
 		return nil, err
 	}
-	sts, err := s.store.ListFeedStories(ctx, me.ID, s.clock(), storyPage(page))
+	if page, err = storyPage(page); err != nil {
+		return nil, err
+	}
+	sts, err := s.store.ListFeedStories(ctx, me.ID, s.clock(), page)
 	if err != nil {
 		return nil, fmt.Errorf("list the story feed of user %d: %w", me.ID, err)
 	}
@@ -155,6 +158,9 @@ func (s *Service) UserStories(ctx context.Context, userID int64, page numeneon.S
 	if err != nil {
 		return nil, err
 	}
+	if page, err = storyPage(page); err != nil {
+		return nil, err
+	}
 	if userID != me.ID {
 		if err := s.requireUser(ctx, userID); err != nil {
 			return nil, err
@@ -167,19 +173,27 @@ func (s *Service) UserStories(ctx context.Context, userID int64, page numeneon.S
 			return nil, nil
 		}
 	}
-	sts, err := s.store.ListUserStories(ctx, userID, me.ID, s.clock(), storyPage(page))
+	sts, err := s.store.ListUserStories(ctx, userID, me.ID, s.clock(), page)
 	if err != nil {
 		return nil, fmt.Errorf("list the stories of user %d for %d: %w", userID, me.ID, err)
 	}
 	return sts, nil
 }
 
-// storyPage caps a page at storyListMax.
-func storyPage(p numeneon.StoryPage) numeneon.StoryPage {
+// storyPage caps a page at storyListMax and puts its cursor in canonical
+// form; a cursor that is not a story id is EINVALID.
+func storyPage(p numeneon.StoryPage) (numeneon.StoryPage, error) {
 	if p.Limit <= 0 || p.Limit > storyListMax {
 		p.Limit = storyListMax
 	}
-	return p
+	if p.Before != "" {
+		id, ok := parseStoryID(p.Before)
+		if !ok {
+			return p, numeneon.FieldError("before", "Must be a story id (a UUID).")
+		}
+		p.Before = id
+	}
+	return p, nil
 }
 
 // storyReader is what finding a visible story needs; both numeneon.Store
