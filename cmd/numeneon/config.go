@@ -36,6 +36,9 @@ type Config struct {
 	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = redis.DefaultHeartbeatInterval:
 	// how often a process tells the others it is alive (one Redis command).
 	PresenceHeartbeat time.Duration
+	// StoryCleanupInterval is how often expired stories' views, reactions
+	// and unreplied rows are deleted (STORY_CLEANUP_INTERVAL); 0 = 10m.
+	StoryCleanupInterval time.Duration
 
 	secretGenerated bool
 }
@@ -95,6 +98,13 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.PresenceHeartbeat = d
 	}
+	if v := getenv("STORY_CLEANUP_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("STORY_CLEANUP_INTERVAL=%q: not a duration (e.g. 10m)", v)
+		}
+		c.StoryCleanupInterval = d
+	}
 	return nil
 }
 
@@ -120,6 +130,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
 	fs.DurationVar(&c.PresenceHeartbeat, "presence-heartbeat", c.PresenceHeartbeat, "how often a process tells the others through Redis it is alive; its users are reported offline about 1.75 beats after it dies, 0 for 40s (PRESENCE_HEARTBEAT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
+	fs.DurationVar(&c.StoryCleanupInterval, "story-cleanup-interval", c.StoryCleanupInterval, "how often expired stories are cleaned up; 0 for the default, 10m (STORY_CLEANUP_INTERVAL)")
 	return fs
 }
 
@@ -144,6 +155,9 @@ func (c *Config) validate() error {
 	}
 	if c.PresenceHeartbeat < 0 {
 		errs = append(errs, fmt.Errorf("PRESENCE_HEARTBEAT=%v: want a positive duration, or 0 for the default", c.PresenceHeartbeat))
+	}
+	if c.StoryCleanupInterval < 0 {
+		errs = append(errs, fmt.Errorf("STORY_CLEANUP_INTERVAL=%v: want a positive duration, or 0 for the default", c.StoryCleanupInterval))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
