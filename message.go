@@ -11,7 +11,8 @@ type Message struct {
 	Receiver   *User // filled by list methods: at least ID and Username
 	Content    string
 	IsRead     bool
-	StoryID    *string // the story replied to; nil until stories exist
+	StoryID    *string       // the story replied to, nil for none
+	Story      *MessageStory // filled by list methods when the story still exists
 	CreatedAt  time.Time
 }
 

@@ -17,6 +17,7 @@ import (
 // List methods return items in the order documented on each and never more
 // than the page's limit (a store default of 100 applies to Limit <= 0).
 type Store interface {
+	StoryStore
 	// Update runs fn in one read-write transaction and commits it when fn
 	// returns nil. It returns fn's error (after rolling back) or the commit's.
 	// fn may be run again after a transient failure (a serialization failure
@@ -93,6 +94,7 @@ type Store interface {
 // Its methods return ENOTFOUND for missing rows and ECONFLICT for unique
 // violations, like Store's.
 type Tx interface {
+	StoryTx
 	// CreateUser inserts u and its profile and sets u.ID, u.DateJoined,
 	// u.Profile.ID and the profile timestamps. A taken username or email
 	// (case-insensitively) is ECONFLICT, with Message naming the field

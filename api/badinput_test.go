@@ -13,9 +13,12 @@ import (
 
 // TestBadInput sends every route malformed, mistyped, missing, unknown,
 // foreign, oversized and hostile input, and bad credentials, and checks the
-// documented 4xx answer: never a 5xx, never a success.
+// documented 4xx answer: never a 5xx, never a success, on both databases.
 func TestBadInput(t *testing.T) {
-	ts := newTestServer(t, api.Config{})
+	onBothDatabases(t, api.Config{}, testBadInput)
+}
+
+func testBadInput(t *testing.T, ts *testServer) {
 	alice, bob, carol := ts.signup("alice"), ts.signup("bob"), ts.signup("carol")
 	// A pending request from bob to carol: foreign to alice.
 	ts.mustDo("POST", "/api/friends/request/"+id(carol.ID)+"/", bob.Access, nil, http.StatusCreated, nil)
@@ -33,6 +36,16 @@ func TestBadInput(t *testing.T) {
 
 	const sqlMeta = "'; DROP TABLE users; --"
 	huge := `{"content":"` + strings.Repeat("x", 2<<20) + `"}`
+	// Just under the body limit: read whole, refused by a field's limit.
+	nearLimit := strings.Repeat("y", 1<<20-256)
+
+	// Stories: alice's own, and bob's, which alice may not see (they are
+	// not friends).
+	ownStory := ts.postStory(alice, "own")["id"].(string)
+	foreignStory := ts.postStory(bob, "foreign")["id"].(string)
+	const unknownStory = "0b6f1c7e-2f43-4a52-9a55-4e1f8b1d2c3a"
+	storyURL := "https://cdn.example.com/a.jpg"
+	story := func(id string) string { return "/api/stories/" + id + "/" }
 
 	// Every authenticated route, for the credential cases.
 	authed := []struct{ method, path string }{
@@ -55,6 +68,14 @@ func TestBadInput(t *testing.T) {
 		{"POST", "/api/messages/conversation/" + id(bob.ID) + "/read/"},
 		{"GET", "/api/notifications/"},
 		{"POST", "/api/notifications/read/"},
+		{"GET", "/api/stories/"},
+		{"POST", "/api/stories/"},
+		{"GET", "/api/stories/me/"},
+		{"GET", "/api/stories/user/" + id(bob.ID) + "/"},
+		{"DELETE", story(ownStory)},
+		{"POST", story(ownStory) + "view/"},
+		{"POST", story(ownStory) + "react/"},
+		{"DELETE", story(ownStory) + "react/"},
 	}
 	type tc struct {
 		name   string
@@ -166,6 +187,77 @@ func TestBadInput(t *testing.T) {
 		// Unknown routes and methods.
 		{"unknown path", "GET", "/api/nothing/", a, nil, 404},
 		{"wrong method", "DELETE", "/api/messages/", a, nil, 405},
+
+		// Stories: malformed bodies.
+		{"story malformed", "POST", "/api/stories/", a, `{"media_type":`, 400},
+		{"story array body", "POST", "/api/stories/", a, `[1]`, 400},
+		{"story trailing data", "POST", "/api/stories/", a, `{"media_type":"image","media_url":"` + storyURL + `"} x`, 400},
+		{"react malformed", "POST", story(ownStory) + "react/", a, `{"reaction_type": "heart"`, 400},
+		{"react string body", "POST", story(ownStory) + "react/", a, `"heart"`, 400},
+		// Wrong types.
+		{"story media_type number", "POST", "/api/stories/", a, object{"media_type": 1, "media_url": storyURL}, 400},
+		{"story media_url object", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": object{"x": 1}}, 400},
+		{"story caption bool", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL, "caption": true}, 400},
+		{"react type number", "POST", story(ownStory) + "react/", a, object{"reaction_type": 1}, 400},
+		{"react type list", "POST", story(ownStory) + "react/", a, object{"reaction_type": []string{"heart"}}, 400},
+		// Missing fields.
+		{"story empty body", "POST", "/api/stories/", a, nil, 400},
+		{"story no media_url", "POST", "/api/stories/", a, object{"media_type": "image"}, 400},
+		{"story null media_url", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": nil}, 400},
+		{"story no media_type", "POST", "/api/stories/", a, object{"media_url": storyURL}, 400},
+		{"react no type", "POST", story(ownStory) + "react/", a, object{}, 400},
+		{"react null type", "POST", story(ownStory) + "react/", a, object{"reaction_type": nil}, 400},
+		// Invalid values: unknown choices, bad URLs, NUL bytes, invalid
+		// UTF-8, strings of about a megabyte.
+		{"story gif", "POST", "/api/stories/", a, object{"media_type": "gif", "media_url": storyURL}, 400},
+		{"story javascript url", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": "javascript:alert(1)"}, 400},
+		{"story url not a url", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": "not a url"}, 400},
+		{"story url with NUL", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL + "\x00"}, 400},
+		{"story caption with NUL", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL, "caption": "a\x00b"}, 400},
+		{"story caption too long", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL, "caption": strings.Repeat("c", 501)}, 400},
+		{"story caption of a megabyte", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL, "caption": nearLimit}, 400},
+		{"story url of a megabyte", "POST", "/api/stories/", a, object{"media_type": "image", "media_url": storyURL + "?" + nearLimit}, 400},
+		{"story invalid utf-8", "POST", "/api/stories/", a, []byte(`{"media_type":"image","media_url":"` + storyURL + `","caption":"` + "\xff\xfe" + `"}`), 400},
+		{"react like", "POST", story(ownStory) + "react/", a, object{"reaction_type": "like"}, 400},
+		{"react with NUL", "POST", story(ownStory) + "react/", a, object{"reaction_type": "heart\x00"}, 400},
+		{"react invalid utf-8", "POST", story(ownStory) + "react/", a, []byte(`{"reaction_type":"heart` + "\xff" + `"}`), 400},
+		{"react type of a megabyte", "POST", story(ownStory) + "react/", a, object{"reaction_type": nearLimit}, 400},
+		{"stories bad cursor", "GET", "/api/stories/?before=abc", a, nil, 400},
+		{"stories sql cursor", "GET", "/api/stories/?before=" + url.QueryEscape(sqlMeta), a, nil, 400},
+		{"stories zero limit", "GET", "/api/stories/?limit=0", a, nil, 400},
+		{"user stories bad cursor", "GET", "/api/stories/user/" + id(bob.ID) + "/?before=%00", a, nil, 400},
+		{"message story with NUL", "POST", "/api/messages/", a, object{"receiver_id": bob.ID, "content": "hi", "reply_to_story": "\x00"}, 400},
+		{"message story number", "POST", "/api/messages/", a, object{"receiver_id": bob.ID, "content": "hi", "reply_to_story": 5}, 400},
+		// Unknown and malformed story ids: as if the story did not exist.
+		{"view unknown story", "POST", story(unknownStory) + "view/", a, nil, 404},
+		{"view malformed id", "POST", story("abc") + "view/", a, nil, 404},
+		{"view id with junk", "POST", story(ownStory+"0") + "view/", a, nil, 404},
+		{"view sql id", "POST", story(url.PathEscape(sqlMeta)) + "view/", a, nil, 404},
+		{"view NUL id", "POST", story("%00") + "view/", a, nil, 404},
+		{"view invalid utf-8 id", "POST", story("%FF%FE") + "view/", a, nil, 404},
+		{"view huge id", "POST", story(strings.Repeat("a", 10000)) + "view/", a, nil, 404},
+		{"react unknown story", "POST", story(unknownStory) + "react/", a, object{"reaction_type": "heart"}, 404},
+		{"unreact unknown story", "DELETE", story(unknownStory) + "react/", a, nil, 404},
+		{"unreact without reaction", "DELETE", story(ownStory) + "react/", a, nil, 404},
+		{"delete unknown story", "DELETE", story(unknownStory), a, nil, 404},
+		{"delete malformed id", "DELETE", story("not-a-uuid"), a, nil, 404},
+		{"user stories not a number", "GET", "/api/stories/user/abc/", a, nil, 404},
+		{"user stories zero", "GET", "/api/stories/user/0/", a, nil, 404},
+		{"user stories unknown user", "GET", "/api/stories/user/987654/", a, nil, 404},
+		{"user stories overflow", "GET", "/api/stories/user/99999999999999999999999/", a, nil, 404},
+		{"message unknown story", "POST", "/api/messages/", a, object{"receiver_id": bob.ID, "content": "hi", "reply_to_story": unknownStory}, 404},
+		// Foreign stories: bob's, which alice may not see.
+		{"view foreign story", "POST", story(foreignStory) + "view/", a, nil, 404},
+		{"react foreign story", "POST", story(foreignStory) + "react/", a, object{"reaction_type": "heart"}, 404},
+		{"unreact foreign story", "DELETE", story(foreignStory) + "react/", a, nil, 404},
+		{"delete foreign story", "DELETE", story(foreignStory), a, nil, 404},
+		{"message foreign story", "POST", "/api/messages/", a, object{"receiver_id": bob.ID, "content": "hi", "reply_to_story": foreignStory}, 404},
+		// Oversized bodies and wrong methods.
+		{"story oversized", "POST", "/api/stories/", a, huge, 413},
+		{"react oversized", "POST", story(ownStory) + "react/", a, huge, 413},
+		{"story get by id", "GET", story(ownStory), a, nil, 405},
+		{"story put", "PUT", story(ownStory), a, nil, 405},
+		{"view with get", "GET", story(ownStory) + "view/", a, nil, 405},
 	}...)
 
 	for _, c := range cases {
@@ -190,6 +282,18 @@ func TestBadInput(t *testing.T) {
 	ts.mustDo("GET", "/api/auth/search/?q=", alice.Access, nil, http.StatusOK, &results)
 	if len(results) != 2 {
 		t.Errorf("other users after the bad input = %d, want 2", len(results))
+	}
+	// The stories are as posted: no view, reaction or reply got through.
+	for _, u := range []*user{alice, bob} {
+		sts := ts.stories(u, "/api/stories/me/")
+		if len(sts) != 1 || sts[0]["view_count"] != float64(0) || sts[0]["heart_count"] != float64(0) || sts[0]["thunder_count"] != float64(0) {
+			t.Errorf("%s's stories after the bad input = %v, want one, untouched", u.Username, sts)
+		}
+	}
+	var msgs []object
+	ts.mustDo("GET", "/api/messages/", bob.Access, nil, http.StatusOK, &msgs)
+	if len(msgs) != 0 {
+		t.Errorf("bob's messages after the bad input = %v, want none", msgs)
 	}
 }
 

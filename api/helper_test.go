@@ -36,6 +36,7 @@ type testServer struct {
 	t      *testing.T
 	URL    string
 	store  numeneon.Store
+	app    *app.Service
 	layer  *inmem.Layer
 	tokens *auth.Tokens
 	api    *api.Server
@@ -43,8 +44,8 @@ type testServer struct {
 	logs   *testlog.Buffer
 }
 
-// newTestServer starts a server over SQLite; cfg's App, Logger and (unless
-// set) RateLimits="off" are filled in.
+// newTestServer starts a server over a fresh SQLite file; cfg's App, Logger
+// and (unless set) RateLimits="off" are filled in.
 func newTestServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
 	return newTestServerWith(t, cfg, serverOptions{})
@@ -96,6 +97,12 @@ func openPostgres(t *testing.T) numeneon.Store {
 	return store
 }
 
+// newTestServerOn is newTestServer over a given migrated store.
+func newTestServerOn(t *testing.T, cfg api.Config, store numeneon.Store) *testServer {
+	t.Helper()
+	return newTestServerWith(t, cfg, serverOptions{store: store})
+}
+
 // newTestServerWith is newTestServer with a store and account settings.
 func newTestServerWith(t *testing.T, cfg api.Config, opts serverOptions) *testServer {
 	t.Helper()
@@ -107,11 +114,11 @@ func newTestServerWith(t *testing.T, cfg api.Config, opts serverOptions) *testSe
 	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := app.NewService(store, ts.layer, ts.tokens, logger)
-	if err := svc.SetAccountPolicy(opts.policy); err != nil {
+	ts.app = app.NewService(store, ts.layer, ts.tokens, logger)
+	if err := ts.app.SetAccountPolicy(opts.policy); err != nil {
 		t.Fatalf("account policy: %v", err)
 	}
-	cfg.App = svc
+	cfg.App = ts.app
 	cfg.Logger = logger
 	if cfg.RateLimits == "" {
 		cfg.RateLimits = "off"

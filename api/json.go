@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/numeneon/numeneon"
 )
@@ -48,6 +49,11 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store
+	// a text the client never sent; JSON is UTF-8 (RFC 8259), so refuse it.
+	if !utf8.Valid(body) {
+		return numeneon.Errorf(numeneon.EINVALID, "Request body must be UTF-8 encoded JSON.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var fields map[string]json.RawMessage

@@ -19,12 +19,12 @@ func TestMessageRoutes(t *testing.T) {
 	// The client may send the id as a string, as DRF accepted.
 	ts.mustDo("POST", "/api/messages/", bob.Access, object{"receiver_id": id(alice.ID), "content": "hi alice"}, http.StatusCreated, nil)
 	ts.mustDo("POST", "/api/messages/", carol.Access, object{"receiver_id": alice.ID, "content": "hello from carol"}, http.StatusCreated, nil)
-	// A reply to a story is accepted and stored with story null until
-	// stories exist.
+	// A reply to a story that does not exist is refused (story replies:
+	// story_test.go).
 	var reply object
-	ts.mustDo("POST", "/api/messages/", carol.Access, object{"receiver_id": bob.ID, "content": "nice story", "reply_to_story": "0b6f1c7e-2f43-4a52-9a55-4e1f8b1d2c3a"}, http.StatusCreated, &reply)
-	if reply["story"] != nil || reply["content"] != "nice story" {
-		t.Errorf("story reply = %v, want content kept and story null", reply)
+	ts.mustDo("POST", "/api/messages/", carol.Access, object{"receiver_id": bob.ID, "content": "nice story", "reply_to_story": "0b6f1c7e-2f43-4a52-9a55-4e1f8b1d2c3a"}, http.StatusNotFound, &reply)
+	if diff := cmp.Diff(object{"error": "Story not found"}, reply); diff != "" {
+		t.Errorf("reply to an unknown story (-want +got):\n%s", diff)
 	}
 
 	var all []object

@@ -162,6 +162,8 @@ func (s *Server) routes() {
 	// Notifications (notification.go).
 	s.handle("GET /api/notifications/", s.authed(s.handleListNotifications))
 	s.handle("POST /api/notifications/read/", s.authed(s.handleMarkNotificationsRead))
+
+	s.storyRoutes() // story.go
 }
 
 // handle registers pattern (written with its trailing slash, as API.md does)

@@ -120,15 +120,16 @@ type friendRequest struct {
 	CreatedAt string        `json:"created_at"`
 }
 
-// message is "Message". Story stays null until stories exist.
+// message is "Message". Story is null unless it replies to a story that
+// still exists.
 type message struct {
-	ID        int64        `json:"id"`
-	Sender    app.UserTiny `json:"sender"`
-	Receiver  app.UserTiny `json:"receiver"`
-	Content   string       `json:"content"`
-	IsRead    bool         `json:"is_read"`
-	CreatedAt string       `json:"created_at"`
-	Story     *struct{}    `json:"story"`
+	ID        int64         `json:"id"`
+	Sender    app.UserTiny  `json:"sender"`
+	Receiver  app.UserTiny  `json:"receiver"`
+	Content   string        `json:"content"`
+	IsRead    bool          `json:"is_read"`
+	CreatedAt string        `json:"created_at"`
+	Story     *messageStory `json:"story"`
 }
 
 func newMessage(m *numeneon.Message) message {
@@ -139,6 +140,7 @@ func newMessage(m *numeneon.Message) message {
 		Content:   m.Content,
 		IsRead:    m.IsRead,
 		CreatedAt: app.FormatTime(m.CreatedAt),
+		Story:     newMessageStory(m.Story),
 	}
 }
 

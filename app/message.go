@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -19,15 +18,12 @@ const (
 	msgMessageSelf      = "You cannot send a message to yourself."
 )
 
-// storyIDRe accepts a UUID with or without dashes, the forms Django accepts
-// for a UUIDField.
-var storyIDRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
-
 // SendMessage sends content from the caller to receiverID and raises a
 // new_message event for the receiver. The content is kept exactly as given,
 // but must hold something other than white space and at most 5000
 // characters (EINVALID). An unknown receiver is ENOTFOUND, oneself
-// EINVALID. storyID, when set, names the story the message replies to.
+// EINVALID. storyID, when set, names the story the message replies to: one
+// the caller can see (else ENOTFOUND) and the receiver posted (else EINVALID).
 func (s *Service) SendMessage(ctx context.Context, receiverID int64, content string, storyID *string) (*numeneon.Message, error) {
 	me, err := actor(ctx)
 	if err != nil {
@@ -42,8 +38,10 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 	} else if utf8.RuneCountInString(content) > maxMessageLen {
 		fe.add("content", fmt.Sprintf("Ensure this field has no more than %d characters.", maxMessageLen))
 	}
-	if storyID != nil && !storyIDRe.MatchString(*storyID) {
-		fe.add("reply_to_story", "Must be a valid UUID.")
+	if storyID != nil {
+		if _, ok := parseStoryID(*storyID); !ok {
+			fe.add("reply_to_story", "Must be a valid UUID.")
+		}
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -51,15 +49,18 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 	if receiverID == me.ID {
 		return nil, numeneon.Errorf(numeneon.EINVALID, msgMessageSelf)
 	}
-	// Stories do not exist yet: a well-formed reply_to_story is accepted and
-	// stored as null, as API.md allows. The stories feature replaces this
-	// with a lookup of a story the caller can see.
-	storyID = nil
 	receiver, err := s.findUser(ctx, receiverID)
 	if numeneon.ErrorCode(err) == numeneon.ENOTFOUND || (err == nil && !receiver.IsActive) {
 		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("find receiver %d: %w", receiverID, err)
+	}
+	var story *numeneon.MessageStory
+	if storyID != nil {
+		if story, err = s.replyStory(ctx, me, receiver.ID, *storyID); err != nil {
+			return nil, err
+		}
+		storyID = &story.ID
 	}
 
 	m := &numeneon.Message{
@@ -69,6 +70,7 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 		Receiver:   receiver,
 		Content:    content,
 		StoryID:    storyID,
+		Story:      story,
 	}
 	n, err := s.commitMessage(ctx, m)
 	if err != nil {
@@ -117,6 +119,7 @@ func (s *Service) ListMessages(ctx context.Context, page numeneon.Page) ([]*nume
 	if err != nil {
 		return nil, fmt.Errorf("list messages of user %d: %w", me.ID, err)
 	}
+	s.markStoryExpiry(msgs...)
 	return msgs, nil
 }
 
@@ -129,6 +132,9 @@ func (s *Service) ListConversations(ctx context.Context) ([]*numeneon.Conversati
 	convs, err := s.store.ListConversations(ctx, me.ID, conversationLimit)
 	if err != nil {
 		return nil, fmt.Errorf("list conversations of user %d: %w", me.ID, err)
+	}
+	for _, c := range convs {
+		s.markStoryExpiry(c.LastMessage)
 	}
 	return convs, nil
 }
@@ -148,6 +154,7 @@ func (s *Service) Conversation(ctx context.Context, otherID int64, page numeneon
 	if err != nil {
 		return nil, fmt.Errorf("list conversation of %d with %d: %w", me.ID, otherID, err)
 	}
+	s.markStoryExpiry(msgs...)
 	return msgs, nil
 }
 

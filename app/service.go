@@ -27,7 +27,8 @@ type Service struct {
 	// by default, shared transactions with group commit (UseGroupCommit).
 	messages keyedWriter
 	users    *userCache
-	policy   AccountPolicy // validated: defaults filled in
+	policy   AccountPolicy    // validated: defaults filled in
+	now      func() time.Time // nil: time.Now; see UseClock
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose

@@ -14,20 +14,22 @@ import (
 // username (all a message shows of them); the query aliases the message m,
 // its sender su and its receiver ru.
 const messageColumns = `m.id, m.sender_id, m.receiver_id, m.content, m.is_read, m.story_id,
-	m.created_at, su.username, ru.username`
+	m.created_at, su.username, ru.username, ` + messageStoryColumns
 
-const messageFrom = `messages m JOIN users su ON su.id = m.sender_id JOIN users ru ON ru.id = m.receiver_id`
+const messageFrom = `messages m JOIN users su ON su.id = m.sender_id JOIN users ru ON ru.id = m.receiver_id` + messageStoryJoin
 
 func scanMessage(row pgx.Row, extra ...any) (*numeneon.Message, error) {
 	var m numeneon.Message
 	var sender, receiver numeneon.User
+	var replied messageStoryDest
 	dest := append([]any{&m.ID, &m.SenderID, &m.ReceiverID, &m.Content, &m.IsRead, &m.StoryID,
-		&m.CreatedAt, &sender.Username, &receiver.Username}, extra...)
-	if err := row.Scan(dest...); err != nil {
+		&m.CreatedAt, &sender.Username, &receiver.Username}, replied.dest()...)
+	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	sender.ID, receiver.ID = m.SenderID, m.ReceiverID
 	m.Sender, m.Receiver = &sender, &receiver
+	m.Story = replied.story()
 	return &m, nil
 }
 
@@ -90,7 +92,7 @@ func (s *Store) ListConversations(ctx context.Context, userID int64, limit int) 
 		FROM latest
 		JOIN messages m ON m.id = latest.id
 		JOIN users su ON su.id = m.sender_id
-		JOIN users ru ON ru.id = m.receiver_id
+		JOIN users ru ON ru.id = m.receiver_id`+messageStoryJoin+`
 		JOIN users u ON u.id = latest.other_id
 		JOIN profiles p ON p.user_id = u.id
 		LEFT JOIN unread ON unread.other_id = latest.other_id

@@ -13,8 +13,8 @@ import (
 // of its sender (s) and receiver (r), in the order scanMessage reads them.
 const (
 	messageColumns = `m.id, m.sender_id, m.receiver_id, m.content, m.is_read, m.story_id, m.created_at,
-	s.username, s.first_name, s.last_name, r.username, r.first_name, r.last_name`
-	messageFrom   = ` FROM messages m JOIN users s ON s.id = m.sender_id JOIN users r ON r.id = m.receiver_id `
+	s.username, s.first_name, s.last_name, r.username, r.first_name, r.last_name, ` + messageStoryColumns
+	messageFrom   = ` FROM messages m JOIN users s ON s.id = m.sender_id JOIN users r ON r.id = m.receiver_id` + messageStoryJoin
 	messageSelect = `SELECT ` + messageColumns + messageFrom
 	// messagePage pages a messageSelect newest first, see listMessages.
 	messagePage         = ` AND (@before <= 0 OR m.id < @before) ORDER BY m.id DESC LIMIT @limit`
@@ -25,15 +25,21 @@ const (
 func scanMessage(row scanner, extra ...any) (*numeneon.Message, error) {
 	m := &numeneon.Message{Sender: &numeneon.User{}, Receiver: &numeneon.User{}}
 	var story sql.NullString
+	var replied messageStoryDest
 	dest := []any{&m.ID, &m.SenderID, &m.ReceiverID, &m.Content, &m.IsRead, &story, timeColumn{&m.CreatedAt},
 		&m.Sender.Username, &m.Sender.FirstName, &m.Sender.LastName,
 		&m.Receiver.Username, &m.Receiver.FirstName, &m.Receiver.LastName}
+	dest = append(dest, replied.dest()...)
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	m.Sender.ID, m.Receiver.ID = m.SenderID, m.ReceiverID
 	if story.Valid {
 		m.StoryID = &story.String
+	}
+	var err error
+	if m.Story, err = replied.story(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

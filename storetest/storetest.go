@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) numeneon.Store) {
 		{"Messages", testMessages},
 		{"Conversations", testConversations},
 		{"Notifications", testNotifications},
+		{"Stories", testStories},
 		{"Tokens", testTokens},
 		{"TokenFamilies", testTokenFamilies},
 		{"TokensValidAfter", testTokensValidAfter},

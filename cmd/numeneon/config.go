@@ -45,6 +45,9 @@ type Config struct {
 	// PasswordMinLength is PASSWORD_MIN_LENGTH, 8; at least 6 (what the
 	// public client allows).
 	PasswordMinLength int
+	// StoryCleanupInterval is how often expired stories' views, reactions
+	// and unreplied rows are deleted (STORY_CLEANUP_INTERVAL); 0 = 10m.
+	StoryCleanupInterval time.Duration
 
 	secretGenerated bool
 }
@@ -116,6 +119,13 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.PasswordMinLength = n
 	}
+	if v := getenv("STORY_CLEANUP_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("STORY_CLEANUP_INTERVAL=%q: not a duration (e.g. 10m)", v)
+		}
+		c.StoryCleanupInterval = d
+	}
 	return nil
 }
 
@@ -148,6 +158,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
 	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
+	fs.DurationVar(&c.StoryCleanupInterval, "story-cleanup-interval", c.StoryCleanupInterval, "how often expired stories are cleaned up; 0 for the default, 10m (STORY_CLEANUP_INTERVAL)")
 	return fs
 }
 
@@ -172,6 +183,9 @@ func (c *Config) validate() error {
 	}
 	if c.PresenceHeartbeat < 0 {
 		errs = append(errs, fmt.Errorf("PRESENCE_HEARTBEAT=%v: want a positive duration, or 0 for the default", c.PresenceHeartbeat))
+	}
+	if c.StoryCleanupInterval < 0 {
+		errs = append(errs, fmt.Errorf("STORY_CLEANUP_INTERVAL=%v: want a positive duration, or 0 for the default", c.StoryCleanupInterval))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))

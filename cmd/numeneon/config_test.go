@@ -54,6 +54,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad redis scheme", []string{"REDIS_URL=http://x"}, nil, "REDIS_URL"},
 		{"bad presence heartbeat", []string{"PRESENCE_HEARTBEAT=often"}, nil, "PRESENCE_HEARTBEAT"},
 		{"negative presence heartbeat", nil, []string{"--presence-heartbeat=-1s"}, "PRESENCE_HEARTBEAT"},
+		{"bad story cleanup interval", []string{"STORY_CLEANUP_INTERVAL=soon"}, nil, "STORY_CLEANUP_INTERVAL"},
+		{"negative story cleanup interval", nil, []string{"--story-cleanup-interval", "-1m"}, "STORY_CLEANUP_INTERVAL"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
 		{"password minimum under 6", []string{"PASSWORD_MIN_LENGTH=5"}, nil, "PASSWORD_MIN_LENGTH"},
 		{"password minimum flag under 6", nil, []string{"--password-min-length", "0"}, "PASSWORD_MIN_LENGTH"},

@@ -33,6 +33,7 @@ type Server struct {
 
 	store    numeneon.Store
 	writes   *groupcommit.Committer
+	stories  *app.StoryCleanup
 	layer    numeneon.Layer
 	presence numeneon.Presence
 	hub      *realtime.Hub
@@ -84,6 +85,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
 	svc.UseGroupCommit(s.writes)
+	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
 	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
@@ -166,6 +168,9 @@ func (s *Server) Close() error {
 	}
 	if s.writes != nil {
 		s.writes.Close() // after the HTTP server: no request is left to queue a write
+	}
+	if s.stories != nil {
+		s.stories.Close() // before the store it cleans
 	}
 	if s.presence != nil {
 		if err := s.presence.Close(); err != nil {
