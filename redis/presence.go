@@ -37,7 +37,10 @@ const restoreBatch = 1000
 // silent while Redis still counts its subscriber is left alone (its beats may
 // merely be late; no user online is reported offline for that) until
 // StaleAfter, when it is claimed anyway: its connection must be half-open,
-// its machine gone without closing it.
+// its machine gone without closing it. A node judges the others only while
+// it hears its own beats come back, so a stall of its own process, or a
+// connection it does not yet know is broken, never makes the others look
+// dead to it.
 //
 // So the users of a killed process are reported offline at most
 // SuspectAfter plus one check period (SuspectAfter/6) after its last beat:
@@ -74,7 +77,11 @@ type Presence struct {
 	// watch holds the other nodes and when each was last heard. It is nil
 	// while this node cannot hear beats (its subscriber connection is down):
 	// silence then says nothing about the others.
-	watch     map[string]*watchedNode
+	watch map[string]*watchedNode
+	// heardSelf is when this node last heard its own beat come back: until
+	// it does again, its own hearing is in doubt (a stall of this process,
+	// a connection not yet known to be broken) and it judges no other node.
+	heardSelf time.Time
 	beatsOff  bool // set by tests: the node stops beating but stays connected
 	closeOnce sync.Once
 	closeErr  error
@@ -235,6 +242,7 @@ func (p *Presence) join(ctx context.Context) error {
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.heardSelf = now
 	if p.watch == nil {
 		p.watch = make(map[string]*watchedNode, len(members))
 	}
@@ -318,11 +326,14 @@ func (p *Presence) receiveOn(sub *subscriberConn) error {
 // hear records a message of the beats channel: '+' a node's beat, '-' a
 // node gone. It reports whether the node gone is this one.
 func (p *Presence) hear(kind byte, node string) (claimed bool) {
-	if node == p.node {
-		return kind == '-'
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if node == p.node {
+		if kind == '+' {
+			p.heardSelf = time.Now()
+		}
+		return kind == '-'
+	}
 	if p.watch == nil {
 		return false
 	}
@@ -420,6 +431,12 @@ func (p *Presence) claimSilent() []int64 {
 	now := time.Now()
 	var suspects []suspect
 	p.mu.Lock()
+	if now.Sub(p.heardSelf) >= p.opts.SuspectAfter {
+		// This node has not heard its own beat: the others' silence may
+		// be its own deafness.
+		p.mu.Unlock()
+		return nil
+	}
 	for node, w := range p.watch {
 		silent := now.Sub(w.heard)
 		if silent >= p.opts.SuspectAfter && !now.Before(w.nextCheck) {
