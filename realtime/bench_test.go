@@ -90,3 +90,35 @@ func BenchmarkFanoutToFriends(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReplay measures a resume: a socket that connects with since=0
+// while N events are stored for its user, until its client has read the
+// last one. It reports the replayed events per second.
+func BenchmarkReplay(b *testing.B) {
+	for _, n := range []int{100, 2000} {
+		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
+			e := newEnv(b, nil)
+			u := e.createUser(b, "replayer")
+			err := e.store.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
+				for range n {
+					n := &numeneon.Notification{UserID: u.ID, Type: numeneon.EventNewMessage, Data: []byte(`{"content":"stored while away"}`)}
+					if err := tx.CreateNotification(ctx, n); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				c := e.dial(b, u, "since=0")
+				c.readIDs(int64(n))
+				c.conn.CloseNow()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
