@@ -165,7 +165,7 @@ func (h *Hub) Close() {
 	h.mu.Unlock()
 	h.cancel()
 	for _, s := range sockets {
-		s.requestStop(hubClosing)
+		s.requestEnd(endShutdown)
 	}
 	h.wg.Wait()
 }

@@ -1,11 +1,11 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -15,8 +15,80 @@ import (
 )
 
 // replayPageSize is how many stored notifications one store read returns
-// during a replay.
+// during a replay; each page goes out in one write.
 const replayPageSize = 500
+
+// A socket is one WebSocket connection of an authenticated user, and the
+// connection's ws.Handler.
+//
+// Reading costs no goroutine: ws calls Message when the client sends
+// something. Writing is done by a writer goroutine that exists only while
+// there is something to write. Everybody else — the hub delivering an
+// event, the reader answering a ping, the timer, Closed — only records a
+// request (requests) and wakes the writer; nobody but the writer touches
+// the connection's output, and nobody ever waits for it.
+//
+// The writer's life is a small state machine, guarded by mu:
+//
+//	opening --ready-------------------> idle
+//	idle    --a request---------------> writing   (a writer goroutine starts)
+//	writing --no request left---------> idle      (the goroutine ends)
+//	writing --the socket must end-----> closed    (close frame sent, or connection aborted)
+//
+// While opening, requests are recorded but no writer starts: the first
+// one starts when the socket is set up. Once closed, requests are dropped.
+// An idle socket therefore costs no goroutine.
+type socket struct {
+	hub    *Hub
+	conn   *ws.Conn
+	userID int64
+	// username is for typing events.
+	username string
+	// ctx ends when the hub closes or the connection is gone; it bounds
+	// the writer's store reads, so a hung store never outlives the client.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// timer wakes the writer for the next ping, pong check or deadline.
+	timer *time.Timer
+
+	mu      sync.Mutex
+	state   socketState
+	pending requests
+	writers sync.WaitGroup // the writer goroutine, for Closed to wait for
+
+	// Owned by the reader: the budget of client messages that cost the
+	// server a query or a publish (typing, resume), made on first use so
+	// an idle socket does not carry it.
+	costly *rate.Limiter
+
+	// Owned by the writer goroutine (one at a time; handed over under mu).
+	out writerState
+}
+
+// socketState is where a socket's writer is; see socket.
+type socketState uint8
+
+const (
+	stateOpening socketState = iota
+	stateIdle
+	stateWriting
+	stateClosed
+)
+
+// requests is the work recorded for the writer since it last looked.
+type requests struct {
+	frames      []outFrame
+	queuedBytes int
+	resume      bool  // replay every stored event after resumeFrom
+	resumeFrom  int64 // the client's last seen id
+	catchUp     bool  // send what the store has after the last id sent (a gap or a layer reconnect)
+	timer       bool  // the timer fired: ping, check the pong, check the deadline
+	end         endReason
+}
+
+func (r *requests) empty() bool {
+	return len(r.frames) == 0 && !r.resume && !r.catchUp && !r.timer && r.end == endNone
+}
 
 // outFrame is one message waiting in a socket's queue.
 type outFrame struct {
@@ -25,66 +97,41 @@ type outFrame struct {
 	event bool   // an event from the layer, as opposed to a reply to the client
 }
 
-// stopReason says why a socket must end; the writer turns it into a close
-// code.
-type stopReason uint8
+// endReason says why a socket must end; closeFor turns it into a close
+// code. The first reason recorded wins.
+type endReason uint8
 
 const (
-	running     stopReason = iota
-	readerGone             // the connection ended under the reader
-	hubClosing             // Hub.Close: close with 1012
-	cannotStart            // the socket could not be set up: close with 1013
+	endNone         endReason = iota
+	endPeerGone               // the connection ended under the reader: nothing to send
+	endShutdown               // Hub.Close: 1012
+	endSetupFailed            // the socket could not be set up: 1013
+	endSlowConsumer           // the queue overflowed: 4008
+	endTokenExpired           // the token's time is up: {"type":"token_expired"}, then 4001
+	endStoreFailed            // a store read failed while catching up: 1011
 )
 
-// socket is one WebSocket connection of an authenticated user. It is the
-// connection's ws.Handler: ws reads with no goroutine while the client is
-// silent and calls Message for what it sends. Its writer runs only while
-// there is something to do: every write, replay, ping and close is asked for
-// through the queue and the flags below, and the first request to an idle
-// socket starts a writer goroutine that ends once nothing is left. An idle
-// socket therefore costs no goroutine, and nobody else ever blocks on the
-// connection.
-type socket struct {
-	hub      *Hub
-	conn     *ws.Conn
-	userID   int64
-	username string    // for the greeting and typing events; the rest of the user is not kept
-	expiry   time.Time // the access token's; zero: never
-	// timer fires at the next ping or at the token's expiry, whichever comes
-	// first; the writer rearms it after each.
-	timer *time.Timer
+var tokenExpiredFrame = []byte(`{"type":"token_expired"}`)
 
-	overflowed atomic.Bool // set once; the writer closes with CloseSlowConsumer
-
-	mu          sync.Mutex
-	queue       []outFrame
-	queuedBytes int
-	resume      bool  // a resume from resumeSince is pending
-	resumeSince int64 // the client's last seen id
-	catchUp     bool  // a catch-up from the store is pending (gap or layer reconnect)
-	tick        bool  // the timer fired: ping, or end the socket if the token expired
-	stop        stopReason
-	ready       bool           // set up: writers may run
-	writing     bool           // a writer goroutine runs
-	finished    bool           // the writer closed the connection: nothing more is written
-	writers     sync.WaitGroup // the writer goroutine, for the reader's last wait
-
-	// Owned by the reader: the budget of client messages that cost the
-	// server a query or a publish (typing, resume), made on first use so an
-	// idle socket does not carry it.
-	costly *rate.Limiter
-
-	// Owned by the writer (one at a time, ordered by mu).
-	batch   []outFrame // the queue taken in one go; swapped with queue
-	lastID  int64      // the last stored id sent (or the client's since)
-	known   bool       // lastID is meaningful
-	greeted bool       // connection_established was sent
-	pinged  bool       // a ping was sent and its pong is awaited
-	pongs   uint64     // the connection's pong count when it was sent
+// writerState is what the writer keeps between its runs.
+type writerState struct {
+	greeting []byte    // connection_established, until it is sent
+	sent     int64     // the last stored id sent, or the client's since
+	known    bool      // sent is meaningful
+	expiry   time.Time // when the socket's token is up; zero: never
+	pings    pingClock
 }
 
 func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, expiry time.Time) *socket {
-	return &socket{hub: h, conn: conn, userID: u.ID, username: u.Username, expiry: expiry}
+	s := &socket{hub: h, conn: conn, userID: u.ID, username: u.Username}
+	s.out.expiry = expiry
+	s.ctx, s.cancel = context.WithCancel(h.ctx)
+	s.out.greeting, _ = json.Marshal(struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+		UserID  int64  `json:"user_id"`
+	}{"connection_established", "Connected as " + u.Username, u.ID})
+	return s
 }
 
 // openSocket sets up an authenticated socket: it receives its user's
@@ -97,6 +144,7 @@ func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, sinc
 		s.requestResume(since)
 	}
 	if err := h.attach(h.ctx, s); err != nil {
+		s.cancel()
 		code := ws.StatusTryAgainLater
 		if h.ctx.Err() != nil {
 			code = ws.StatusServiceRestart
@@ -118,18 +166,20 @@ func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, sinc
 			if h.ctx.Err() == nil {
 				h.log.Error("read last notification id", "user_id", u.ID, "error", err)
 			}
-			s.requestStop(cannotStart)
+			s.requestEnd(endSetupFailed)
 		}
-		s.lastID, s.known = last, true
+		s.out.sent, s.out.known = last, true
 	}
 	h.open.Add(1)
 	h.metrics.socketsOpen.Inc()
 	h.log.Debug("socket opened", "user_id", u.ID)
 
-	s.timer = time.AfterFunc(s.nextTick(time.Now()), s.onTimer)
+	now := time.Now()
+	s.out.pings.start(now, h.cfg.PingInterval)
+	s.timer = time.AfterFunc(s.nextTick(now), s.onTimer)
 	s.mu.Lock()
-	s.ready = true
-	s.startWriterLocked() // the greeting, or the close asked for meanwhile
+	s.state = stateIdle
+	s.wakeWriterLocked() // the greeting, and whatever was asked meanwhile
 	s.mu.Unlock()
 	return s
 }
@@ -145,7 +195,8 @@ func (s *socket) Closed(_ *ws.Conn, err error) {
 	} else {
 		h.log.Debug("socket closed", "user_id", s.userID, "error", err)
 	}
-	s.requestStop(readerGone)
+	s.cancel() // a store read of the writer ends now: nobody is listening
+	s.requestEnd(endPeerGone)
 	s.writers.Wait()
 	s.timer.Stop()
 
@@ -154,34 +205,41 @@ func (s *socket) Closed(_ *ws.Conn, err error) {
 	h.metrics.socketsOpen.Dec()
 }
 
-// enqueue adds f to the queue without blocking. When the queue would exceed
-// QueueBytes, the socket is marked overflowed and its writer closes it with
-// CloseSlowConsumer: the client reconnects with since and loses nothing. A
-// single frame larger than the bound is accepted into an empty queue, or such
-// a frame could never be delivered.
-func (s *socket) enqueue(f outFrame) {
-	if s.overflowed.Load() {
+// wakeWriterLocked starts a writer goroutine for a request just recorded,
+// if the socket is idle. A running writer sees the request before it ends;
+// an opening socket starts its writer when it is set up; a closed one
+// wants nothing more. The caller holds s.mu.
+func (s *socket) wakeWriterLocked() {
+	if s.state != stateIdle {
 		return
 	}
+	s.state = stateWriting
+	s.writers.Add(1)
+	go s.write()
+}
+
+// enqueue adds f to the queue without blocking. When the queue would exceed
+// QueueBytes, the socket ends with CloseSlowConsumer: the client reconnects
+// with since and loses nothing. A single frame larger than the bound is
+// accepted into an empty queue, or such a frame could never be delivered.
+func (s *socket) enqueue(f outFrame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.finished {
+	p := &s.pending
+	if s.state == stateClosed || p.end != endNone {
 		return
 	}
-	if len(s.queue) > 0 && s.queuedBytes+len(f.frame) > s.hub.cfg.QueueBytes {
-		clear(s.queue)
-		s.queue = s.queue[:0]
-		s.queuedBytes = 0
-		if !s.overflowed.Swap(true) {
-			s.hub.metrics.overflows.Inc()
-			s.hub.log.Info("socket queue overflow", "user_id", s.userID, "queue_bytes", s.hub.cfg.QueueBytes)
-		}
-		s.startWriterLocked()
+	if len(p.frames) > 0 && p.queuedBytes+len(f.frame) > s.hub.cfg.QueueBytes {
+		clear(p.frames)
+		p.frames, p.queuedBytes = p.frames[:0], 0
+		s.hub.metrics.overflows.Inc()
+		s.hub.log.Info("socket queue overflow", "user_id", s.userID, "queue_bytes", s.hub.cfg.QueueBytes)
+		s.endLocked(endSlowConsumer)
 		return
 	}
-	s.queue = append(s.queue, f)
-	s.queuedBytes += len(f.frame)
-	s.startWriterLocked()
+	p.frames = append(p.frames, f)
+	p.queuedBytes += len(f.frame)
+	s.wakeWriterLocked()
 }
 
 // send queues a reply to the client (pong, error).
@@ -195,24 +253,11 @@ func (s *socket) sendError(message string) {
 	s.send(b)
 }
 
-// startWriterLocked starts a writer goroutine for work just recorded, unless
-// one runs (it will see the work before it ends), the socket is not set up
-// yet (the first writer starts when it is) or the connection is closed.
-// The caller holds s.mu.
-func (s *socket) startWriterLocked() {
-	if s.writing || !s.ready || s.finished {
-		return
-	}
-	s.writing = true
-	s.writers.Add(1)
-	go s.writeLoop()
-}
-
 // requestResume asks the writer to replay every stored event after since.
 func (s *socket) requestResume(since int64) {
 	s.mu.Lock()
-	s.resume, s.resumeSince = true, since
-	s.startWriterLocked()
+	s.pending.resume, s.pending.resumeFrom = true, since
+	s.wakeWriterLocked()
 	s.mu.Unlock()
 }
 
@@ -220,261 +265,291 @@ func (s *socket) requestResume(since int64) {
 // id sent, if that id is known.
 func (s *socket) requestCatchUp() {
 	s.mu.Lock()
-	s.catchUp = true
-	s.startWriterLocked()
+	s.pending.catchUp = true
+	s.wakeWriterLocked()
 	s.mu.Unlock()
 }
 
-// requestStop asks the writer to close the connection. The first reason
-// wins: a hub shutdown seen before the reader noticed the closed connection
-// still closes with 1012.
-func (s *socket) requestStop(why stopReason) {
+// requestEnd asks the writer to end the socket.
+func (s *socket) requestEnd(why endReason) {
 	s.mu.Lock()
-	if s.stop == running {
-		s.stop = why
-	}
-	s.startWriterLocked()
+	s.endLocked(why)
 	s.mu.Unlock()
+}
+
+func (s *socket) endLocked(why endReason) {
+	if s.pending.end == endNone {
+		s.pending.end = why
+	}
+	s.wakeWriterLocked()
 }
 
 func (s *socket) onTimer() {
 	s.mu.Lock()
-	s.tick = true
-	s.startWriterLocked()
+	s.pending.timer = true
+	s.wakeWriterLocked()
 	s.mu.Unlock()
 }
 
-// nextTick is how long from now until the next ping or the token's expiry.
-func (s *socket) nextTick(now time.Time) time.Duration {
-	d := s.hub.cfg.PingInterval
-	if !s.expiry.IsZero() {
-		d = min(d, s.expiry.Sub(now))
+// write is the writer goroutine: it takes the recorded requests in one go
+// and does them, until none is left (idle) or the socket ends (closed).
+func (s *socket) write() {
+	defer s.writers.Done()
+	for {
+		s.mu.Lock()
+		if s.pending.empty() && s.out.greeting == nil {
+			s.state = stateIdle
+			s.mu.Unlock()
+			return
+		}
+		work := s.pending
+		s.pending = requests{}
+		s.mu.Unlock()
+
+		end := s.do(&work)
+		if end == endNone {
+			continue
+		}
+		s.close(end)
+		s.mu.Lock()
+		s.state = stateClosed
+		s.pending = requests{}
+		s.mu.Unlock()
+		return
 	}
-	return d
+}
+
+// close ends the connection for why: with a close frame, or without one
+// when nothing can reach the peer any more.
+func (s *socket) close(why endReason) {
+	switch why {
+	case endPeerGone:
+		s.conn.CloseNow()
+	case endShutdown:
+		s.conn.Close(ws.StatusServiceRestart, "service restart")
+	case endSetupFailed:
+		s.conn.Close(ws.StatusTryAgainLater, "try again later")
+	case endSlowConsumer:
+		s.conn.Close(CloseSlowConsumer, "slow consumer; reconnect with since")
+	case endTokenExpired:
+		if err := s.conn.Write(ws.OpText, tokenExpiredFrame, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
+			return // the write failure closed the connection
+		}
+		s.conn.Close(CloseUnauthorized, "token expired")
+	case endStoreFailed:
+		s.conn.Close(ws.StatusInternalError, "internal error; reconnect with since")
+	}
+}
+
+// do carries out one round of requests: the greeting first, then ending,
+// the timer, a resume or catch-up, and the queued frames, all written
+// together. It returns why the socket must end, or endNone.
+func (s *socket) do(w *requests) endReason {
+	if w.end != endNone {
+		return w.end
+	}
+	b := s.newBatch()
+	if s.out.greeting != nil {
+		b.add(s.out.greeting, 0)
+		s.out.greeting = nil
+	}
+	if w.timer {
+		if end := s.onTick(b); end != endNone {
+			return end
+		}
+	}
+	if w.resume {
+		s.out.sent, s.out.known = w.resumeFrom, true
+		w.catchUp = true
+	}
+	if w.catchUp && s.out.known {
+		if err := s.replay(b); err != nil {
+			return s.failed(err)
+		}
+	}
+	for _, f := range w.frames {
+		if err := s.queueFrame(b, f); err != nil {
+			return s.failed(err)
+		}
+	}
+	if err := b.flush(); err != nil {
+		return s.failed(err)
+	}
+	return endNone
+}
+
+// failed chooses how the socket ends after err.
+func (s *socket) failed(err error) endReason {
+	switch {
+	case s.hub.ctx.Err() != nil:
+		return endShutdown
+	case errors.Is(err, errWriteFailed), s.ctx.Err() != nil:
+		return endPeerGone // the connection broke, or the reader saw it end
+	case errors.Is(err, errOverflowed):
+		return endSlowConsumer
+	}
+	s.hub.log.Error("socket writer", "user_id", s.userID, "error", err)
+	return endStoreFailed
+}
+
+// onTick does what the timer fired for: a ping is due, or the pong of the
+// last one is overdue. It rearms the timer.
+func (s *socket) onTick(b *batch) endReason {
+	cfg := &s.hub.cfg
+	now := time.Now()
+	if !s.out.expiry.IsZero() && !now.Before(s.out.expiry) {
+		if err := b.flush(); err != nil {
+			return s.failed(err)
+		}
+		return endTokenExpired
+	}
+	switch s.out.pings.check(now, s.conn.Pongs(), cfg.WriteTimeout, s.conn.Handling()) {
+	case peerSilent:
+		// No pong within WriteTimeout: the peer is gone, and gets no close
+		// handshake.
+		s.hub.log.Debug("no pong", "user_id", s.userID)
+		return endPeerGone
+	case pingDue:
+		// Whatever is queued goes out before the ping.
+		if err := b.flush(); err != nil {
+			return s.failed(err)
+		}
+		s.out.pings.sent(now, s.conn.Pongs())
+		if err := s.conn.Ping(now.Add(cfg.WriteTimeout)); err != nil {
+			s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
+			return s.failed(fmt.Errorf("%w: %w", errWriteFailed, err))
+		}
+	}
+	s.timer.Reset(s.nextTick(now))
+	return endNone
+}
+
+// nextTick is how long from now until the timer must wake the writer: the
+// next ping, the pong check or the token's expiry, whichever comes first.
+func (s *socket) nextTick(now time.Time) time.Duration {
+	at := s.out.pings.next(s.hub.cfg.WriteTimeout)
+	if !s.out.expiry.IsZero() && s.out.expiry.Before(at) {
+		at = s.out.expiry
+	}
+	return at.Sub(now)
 }
 
 // errWriteFailed marks a failed write: the connection is gone, so there is
 // no close frame to send.
 var errWriteFailed = errors.New("write to socket")
 
-// writeLoop is a writer goroutine: it does the work asked for until none is
-// left. When the socket must end, it closes the connection with the code of
-// the reason and marks the socket finished, so no writer runs again.
-func (s *socket) writeLoop() {
-	defer s.writers.Done()
-	for {
-		s.mu.Lock()
-		stop, tick := s.stop, s.tick
-		s.tick = false
-		work := stop != running || tick || !s.greeted || len(s.queue) > 0 || s.resume || s.catchUp || s.overflowed.Load()
-		if !work {
-			s.writing = false
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-
-		code, reason, done := s.work(stop, tick)
-		if !done {
-			continue
-		}
-		if code == 0 {
-			s.conn.CloseNow()
-		} else {
-			s.conn.Close(code, reason)
-		}
-		s.mu.Lock()
-		s.finished, s.writing = true, false
-		clear(s.queue)
-		s.queue, s.batch, s.queuedBytes = nil, nil, 0
-		s.mu.Unlock()
-		return
-	}
-}
-
-// work does one round of what was asked: close, greet, ping or expire, then
-// write what is queued. done means the socket ends with code (0: without a
-// close frame).
-func (s *socket) work(stop stopReason, tick bool) (code ws.StatusCode, reason string, done bool) {
-	if stop != running {
-		code, reason = s.stopCode(nil)
-		return code, reason, true
-	}
-	if !s.greeted {
-		s.greeted = true
-		established, _ := json.Marshal(struct {
-			Type    string `json:"type"`
-			Message string `json:"message"`
-			UserID  int64  `json:"user_id"`
-		}{"connection_established", "Connected as " + s.username, s.userID})
-		if err := s.write(established); err != nil {
-			return 0, "", true
-		}
-	}
-	if tick {
-		now := time.Now()
-		if !s.expiry.IsZero() && !now.Before(s.expiry) {
-			if err := s.write([]byte(`{"type":"token_expired"}`)); err != nil {
-				return 0, "", true
-			}
-			return CloseUnauthorized, "token expired", true
-		}
-		answered := s.conn.Pongs() != s.pongs
-		if s.pinged && !answered && !s.conn.Handling() {
-			// No pong within WriteTimeout: the peer is gone, and gets no
-			// close handshake.
-			s.hub.log.Debug("no pong", "user_id", s.userID)
-			return 0, "", true
-		}
-		next := s.nextTick(now)
-		switch {
-		case s.pinged && !answered:
-			// A message of the client is being handled; its pong may be
-			// waiting behind it. Look again later.
-			next = min(next, s.hub.cfg.WriteTimeout)
-		case s.pinged:
-			s.pinged = false
-		default:
-			s.pinged, s.pongs = true, s.conn.Pongs()
-			if err := s.conn.Ping(now.Add(s.hub.cfg.WriteTimeout)); err != nil {
-				s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
-				code, reason = s.stopCode(errWriteFailed)
-				return code, reason, true
-			}
-			next = min(next, s.hub.cfg.WriteTimeout)
-		}
-		s.timer.Reset(next)
-	}
-	if err := s.flush(); err != nil {
-		code, reason = s.stopCode(err)
-		return code, reason, true
-	}
-	return 0, "", false
-}
-
-// stopCode chooses how the writer closes the connection after err (nil:
-// a stop was requested).
-func (s *socket) stopCode(err error) (ws.StatusCode, string) {
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
-	switch {
-	case stop == hubClosing || s.hub.ctx.Err() != nil:
-		return ws.StatusServiceRestart, "service restart"
-	case s.overflowed.Load():
-		return CloseSlowConsumer, "slow consumer; reconnect with since"
-	case stop == cannotStart:
-		return ws.StatusTryAgainLater, "try again later"
-	case stop == readerGone, errors.Is(err, errWriteFailed):
-		return 0, "" // the reader stopped or the connection broke
-	default:
-		s.hub.log.Error("socket writer", "user_id", s.userID, "error", err)
-		return ws.StatusInternalError, "internal error; reconnect with since"
-	}
-}
-
 var errOverflowed = errors.New("socket queue overflowed")
 
-// flush takes everything that piled up in the queue in one go, then runs a
-// pending resume or catch-up and writes the batch: one wakeup and one lock
-// per batch rather than per message.
-func (s *socket) flush() error {
+// overflowed reports whether the queue overflowed while the writer worked:
+// the rest of its work is pointless then.
+func (s *socket) overflowed() bool {
 	s.mu.Lock()
-	s.batch, s.queue = s.queue, s.batch[:0]
-	s.queuedBytes = 0
-	resume, since := s.resume, s.resumeSince
-	catchUp := s.catchUp
-	s.resume, s.catchUp = false, false
-	s.mu.Unlock()
-	defer clear(s.batch) // drop references to frames already written
-
-	if s.overflowed.Load() {
-		return errOverflowed
-	}
-	if resume {
-		s.lastID, s.known = since, true
-		catchUp = true
-	}
-	if catchUp && s.known {
-		if err := s.replay(); err != nil {
-			return err
-		}
-	}
-	for _, f := range s.batch {
-		if s.overflowed.Load() {
-			return errOverflowed
-		}
-		if err := s.writeFrame(f); err != nil {
-			return err
-		}
-	}
-	return nil
+	defer s.mu.Unlock()
+	return s.pending.end == endSlowConsumer
 }
 
-// writeFrame writes one queued frame, keeping stored events in id order:
-// an id already sent is dropped, an id that skips ahead is preceded by the
-// missing ones from the store.
-func (s *socket) writeFrame(f outFrame) error {
+// queueFrame adds one queued frame to the batch, keeping stored events in
+// id order: an id already sent is dropped, an id that skips ahead is
+// preceded by the missing ones from the store.
+func (s *socket) queueFrame(b *batch, f outFrame) error {
 	m := s.hub.metrics
-	if f.id > 0 && s.known {
-		if f.id <= s.lastID {
+	if f.id > 0 && s.out.known {
+		if f.id <= s.out.sent {
 			m.duplicates.Inc()
 			return nil
 		}
-		if f.id > s.lastID+1 {
+		if f.id > s.out.sent+1 {
 			m.gapFills.Inc()
-			if err := s.replay(); err != nil {
+			if err := s.replay(b); err != nil {
 				return err
 			}
-			if f.id <= s.lastID {
+			if f.id <= s.out.sent {
 				return nil
 			}
 		}
 	}
-	if err := s.write(f.frame); err != nil {
+	if err := b.add(f.frame, f.id); err != nil {
 		return err
 	}
-	if f.id > 0 {
-		s.lastID, s.known = f.id, true
-	}
 	if f.event {
-		m.delivered.Inc()
+		b.delivered++
 	}
 	return nil
 }
 
-// replay writes every stored notification with an id above lastID, in
-// order, page by page, until the store has no more.
-func (s *socket) replay() error {
+// replay adds every stored notification with an id above the last one sent
+// to the batch, in order, page by page, until the store has no more.
+func (s *socket) replay(b *batch) error {
 	for {
-		ns, err := s.hub.cfg.Store.ListNotifications(s.hub.ctx, s.userID, s.lastID, replayPageSize)
+		ns, err := s.hub.cfg.Store.ListNotifications(s.ctx, s.userID, s.out.sent, replayPageSize)
 		if err != nil {
-			return fmt.Errorf("list notifications of user %d after %d: %w", s.userID, s.lastID, err)
+			return fmt.Errorf("list notifications of user %d after %d: %w", s.userID, s.out.sent, err)
 		}
 		if len(ns) == 0 {
 			return nil
 		}
 		for _, n := range ns {
-			if n.ID <= s.lastID {
+			if n.ID <= s.out.sent {
 				continue
 			}
-			if s.overflowed.Load() {
-				return errOverflowed
-			}
-			if err := s.write(n.Envelope().Frame); err != nil {
+			if err := b.add(n.Envelope().Frame, n.ID); err != nil {
 				return err
 			}
-			s.lastID = n.ID
-			s.hub.metrics.replayed.Inc()
+			b.replayed++
 		}
 	}
 }
 
-// write sends one text message within WriteTimeout. A shutdown lets the
-// current write finish so the close frame that follows can still be sent.
-func (s *socket) write(frame []byte) error {
-	if err := s.conn.Write(ws.OpText, frame, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
+// batchLimit is how many frames a batch gathers before it writes them: a
+// long replay goes out page by page rather than all held in memory.
+const batchLimit = replayPageSize
+
+// batch gathers the frames of one writer round, to write them together
+// with one system call.
+type batch struct {
+	s         *socket
+	frames    [][]byte
+	delivered int // live events among frames, for the metrics
+	replayed  int // stored events read from the store among frames
+}
+
+func (s *socket) newBatch() *batch { return &batch{s: s} }
+
+// add appends frame (a stored event when id > 0), writing the batch first
+// when it is full. The socket counts id as sent from now on: a later write
+// failure ends the socket anyway.
+func (b *batch) add(frame []byte, id int64) error {
+	if len(b.frames) >= batchLimit {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	b.frames = append(b.frames, frame)
+	if id > 0 {
+		b.s.out.sent, b.s.out.known = id, true
+	}
+	return nil
+}
+
+// flush writes the frames gathered so far in one write within WriteTimeout.
+func (b *batch) flush() error {
+	s := b.s
+	defer func() {
+		clear(b.frames) // drop references to frames written
+		b.frames = b.frames[:0]
+	}()
+	if len(b.frames) == 0 {
+		return nil
+	}
+	if s.overflowed() {
+		return errOverflowed
+	}
+	if err := s.conn.WriteTexts(b.frames, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
 		return fmt.Errorf("%w: %w", errWriteFailed, err)
 	}
+	m := s.hub.metrics
+	m.delivered.Add(float64(b.delivered))
+	m.replayed.Add(float64(b.replayed))
+	b.delivered, b.replayed = 0, 0
 	return nil
 }
