@@ -18,6 +18,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
 	"github.com/numeneon/numeneon/realtime"
 	"github.com/numeneon/numeneon/sqlite"
@@ -70,6 +72,10 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 	}
 	if configure != nil {
 		configure(&cfg)
+	}
+	if cfg.Rules == nil {
+		// The application's rules, over the store the test configured.
+		cfg.Rules = app.NewService(cfg.Store, cfg.Layer, auth.NewTokens([]byte("test secret")), nil)
 	}
 	e.hub = realtime.NewHub(cfg)
 	mux := http.NewServeMux()

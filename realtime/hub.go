@@ -43,9 +43,12 @@ const detachTimeout = 5 * time.Second
 // Config holds the dependencies and tunables of a Hub. Zero values of the
 // tunables are the documented defaults.
 type Config struct {
-	// Store serves ListNotifications (resume and gap fill), FriendIDs
-	// (presence) and AreFriends (typing).
-	Store    numeneon.Store
+	// Store serves ListNotifications (resume and gap fill) and
+	// LastNotificationID (where a socket without since starts).
+	Store numeneon.Store
+	// Rules (required) say who may send typing events to whom and who
+	// hears of a user's presence.
+	Rules    Rules
 	Layer    numeneon.Layer
 	Presence numeneon.Presence
 	// Authenticate (required) turns an access token into the user and the

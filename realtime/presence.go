@@ -56,16 +56,17 @@ func (h *Hub) runPresence() {
 	}
 }
 
-// publishPresence tells every friend of userID whether the user is online.
+// publishPresence tells the user's presence audience (Rules) whether the
+// user is online.
 // Presence events are not stored (id 0): a missed one is corrected by the
 // next. Failures are logged, never returned: they must not stop a socket.
 func (h *Hub) publishPresence(ctx context.Context, userID int64, online bool) {
-	friends, err := h.cfg.Store.FriendIDs(ctx, userID)
+	audience, err := h.cfg.Rules.PresenceAudience(ctx, userID)
 	if err != nil {
-		h.log.Warn("list friends for presence", "user_id", userID, "error", err)
+		h.log.Warn("find the presence audience", "user_id", userID, "error", err)
 		return
 	}
-	if len(friends) == 0 {
+	if len(audience) == 0 {
 		return
 	}
 	data, _ := json.Marshal(struct {
@@ -73,8 +74,8 @@ func (h *Hub) publishPresence(ctx context.Context, userID int64, online bool) {
 		Online bool  `json:"online"`
 	}{userID, online})
 	frame := numeneon.EventFrame(numeneon.EventPresence, data, 0)
-	envs := make([]numeneon.Envelope, len(friends))
-	for i, id := range friends {
+	envs := make([]numeneon.Envelope, len(audience))
+	for i, id := range audience {
 		envs[i] = numeneon.Envelope{UserID: id, Frame: frame}
 	}
 	if err := h.cfg.Layer.Publish(ctx, envs...); err != nil {

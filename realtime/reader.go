@@ -13,12 +13,6 @@ import (
 
 var pongFrame = []byte(`{"type":"pong"}`)
 
-// tinyUser is the {id, username} shape the client reads in events.
-type tinyUser struct {
-	ID       int64  `json:"id"`
-	Username string `json:"username"`
-}
-
 // clientMessage is what a client may send. Fields are decoded by type, so a
 // field of the wrong JSON type is an error message, not a zero value.
 type clientMessage struct {
@@ -96,37 +90,32 @@ func (s *socket) allowCostly() bool {
 	return false
 }
 
-// handleTyping publishes a typing event to a friend. It is not stored: a
-// lost typing indicator is not worth a replay.
+// handleTyping publishes a typing event to a friend, if the rules allow.
+// It is not stored: a lost typing indicator is not worth a replay.
 func (s *socket) handleTyping(rawTo json.RawMessage) {
 	to, ok := decodeID(rawTo)
 	if !ok || to <= 0 {
 		s.sendError(`typing needs "to": a user id.`)
 		return
 	}
-	if to == s.userID {
-		s.sendError("You cannot send typing events to yourself.")
-		return
-	}
 	// The socket reads nothing more until this returns: a slow store or
 	// layer gets WriteTimeout, then the client an error.
-	ctx, cancel := context.WithTimeout(s.hub.ctx, s.hub.cfg.WriteTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.hub.cfg.WriteTimeout)
 	defer cancel()
-	friends, err := s.hub.cfg.Store.AreFriends(ctx, s.userID, to)
-	if err != nil {
-		if s.hub.ctx.Err() == nil {
-			s.hub.log.Error("check friendship for typing", "user_id", s.userID, "to", to, "error", err)
+	env, err := s.hub.cfg.Rules.TypingEvent(ctx, s.userID, to)
+	switch code := numeneon.ErrorCode(err); {
+	case err == nil:
+	case code == numeneon.EFORBIDDEN || code == numeneon.EINVALID:
+		s.sendError(numeneon.ErrorMessage(err))
+		return
+	default:
+		if s.ctx.Err() == nil {
+			s.hub.log.Error("typing event", "user_id", s.userID, "to", to, "error", err)
 			s.sendError("Internal error.")
 		}
 		return
 	}
-	if !friends {
-		s.sendError("You can only send typing events to friends.")
-		return
-	}
-	data, _ := json.Marshal(map[string]tinyUser{"user": {s.userID, s.username}})
-	env := numeneon.Envelope{UserID: to, Frame: numeneon.EventFrame(numeneon.EventTyping, data, 0)}
-	if err := s.hub.cfg.Layer.Publish(ctx, env); err != nil && s.hub.ctx.Err() == nil {
+	if err := s.hub.cfg.Layer.Publish(ctx, env); err != nil && s.ctx.Err() == nil {
 		s.hub.log.Warn("publish typing", "user_id", s.userID, "to", to, "error", err)
 		s.sendError("Could not deliver the typing event.")
 	}

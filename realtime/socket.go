@@ -42,8 +42,6 @@ type socket struct {
 	hub    *Hub
 	conn   *ws.Conn
 	userID int64
-	// username is for typing events.
-	username string
 	// ctx ends when the hub closes or the connection is gone; it bounds
 	// the writer's store reads, so a hung store never outlives the client.
 	ctx    context.Context
@@ -123,7 +121,7 @@ type writerState struct {
 }
 
 func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, expiry time.Time) *socket {
-	s := &socket{hub: h, conn: conn, userID: u.ID, username: u.Username}
+	s := &socket{hub: h, conn: conn, userID: u.ID}
 	s.out.expiry = expiry
 	s.ctx, s.cancel = context.WithCancel(h.ctx)
 	s.out.greeting, _ = json.Marshal(struct {

@@ -89,6 +89,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
+		Rules:          svc,
 		Layer:          s.layer,
 		Presence:       s.presence,
 		Authenticate:   svc.AuthenticateAccess,
