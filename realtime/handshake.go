@@ -71,7 +71,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	opts := ws.Options{ReadLimit: h.cfg.ReadLimit}
+	opts := ws.Options{ReadLimit: h.cfg.ReadLimit, Poller: h.poller}
 	if slices.Contains(offeredSubprotocols(r), subprotocolToken) {
 		// A browser fails the handshake unless the server picks one of the
 		// subprotocols it offered, wherever the token came from.

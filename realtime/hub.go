@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/ws"
 )
 
 var _ numeneon.LayerHandler = (*Hub)(nil)
@@ -101,6 +102,9 @@ type Hub struct {
 	log     *slog.Logger
 	metrics *metrics
 	probeID int64 // a negative user id no real user has, unique to this hub
+	// poller watches the hub's idle sockets (nil where there is none:
+	// a goroutine per socket reads then). The hub closes it last.
+	poller *ws.Poller
 
 	// ctx ends when Close starts; every socket's context derives from it.
 	ctx    context.Context
@@ -146,6 +150,10 @@ func NewHub(cfg Config) *Hub {
 		probeWaiters: make(map[string]chan struct{}),
 	}
 	h.metrics = newMetrics(cfg.Registerer, h.log)
+	var err error
+	if h.poller, err = ws.NewPoller(h.log); err != nil {
+		h.log.Warn("no epoll: every socket holds a reading goroutine", "error", err)
+	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	cfg.Layer.Listen(h)
 	cfg.Presence.Listen(h.presenceLost)
@@ -157,7 +165,8 @@ func (h *Hub) Sockets() int { return int(h.open.Load()) }
 
 // Close closes every socket with 1012 (service restart), takes their users
 // offline (unsubscribe, presence, presence events to friends) and waits for
-// every goroutine of the hub. New handshakes are refused with 503.
+// every goroutine of the hub, its poller's last. New handshakes are refused
+// with 503.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	h.closed = true
@@ -171,6 +180,11 @@ func (h *Hub) Close() {
 		s.requestEnd(endShutdown)
 	}
 	h.wg.Wait()
+	if h.poller != nil {
+		if err := h.poller.Close(); err != nil {
+			h.log.Warn("close the socket poller", "error", err)
+		}
+	}
 }
 
 // enter registers one more goroutine Close must wait for, unless the hub is

@@ -50,10 +50,11 @@ var (
 
 // Conn is a server-side WebSocket connection.
 type Conn struct {
-	nc   net.Conn
-	raw  syscall.RawConn // set when the poller watches the connection
-	opts Options
-	id   uint64 // the poller's key for the connection
+	nc     net.Conn
+	poller *Poller         // nil: a goroutine per connection reads
+	raw    syscall.RawConn // set when the poller watches the connection
+	opts   Options
+	id     uint64 // the poller's key for the connection
 
 	// Owned by the goroutine reading (one at a time; handed over under mu).
 	handler   Handler
@@ -84,13 +85,8 @@ type Conn struct {
 
 func newConn(nc net.Conn, opts Options) *Conn {
 	c := &Conn{nc: nc, opts: opts}
-	if p := thePoller(); p != nil {
-		switch nc := nc.(type) {
-		case *net.TCPConn:
-			c.raw, _ = nc.SyscallConn()
-		case *net.UnixConn:
-			c.raw, _ = nc.SyscallConn()
-		}
+	if c.raw = opts.Poller.watchable(nc); c.raw != nil {
+		c.poller = opts.Poller
 	}
 	return c
 }
@@ -277,7 +273,7 @@ func (c *Conn) ready() {
 // arm asks the poller to report the next bytes; a connection it cannot
 // watch is closed.
 func (c *Conn) arm() {
-	if err := thePoller().arm(c); err != nil {
+	if err := c.poller.arm(c); err != nil {
 		c.closeConn(err)
 	}
 }
@@ -628,7 +624,7 @@ func (c *Conn) closeConn(err error) {
 	registered := c.registered
 	c.mu.Unlock()
 	if registered {
-		thePoller().remove(c)
+		c.poller.remove(c)
 	}
 	c.nc.Close()
 	if notify {

@@ -3,17 +3,22 @@
 // is.
 //
 // A connection costs no goroutine while nothing arrives on it. On Linux a
-// TCP connection is watched by one epoll instance per process; when bytes
-// arrive, a goroutine is started to read and parse them, hand each complete
-// message to the connection's Handler and end. Partial frames are kept
-// between reads; read buffers are borrowed from a pool for the length of a
-// read. Elsewhere (other systems, or a connection that is not a TCP or Unix
-// socket) a goroutine per connection reads instead, with the same
-// behaviour.
+// TCP or Unix connection is watched by a Poller (one epoll instance and one
+// goroutine waiting on it), which whoever serves the connections creates
+// with NewPoller, passes in Options.Poller and closes when they are done;
+// when bytes arrive, a goroutine is started to read and parse them, hand
+// each complete message to the connection's Handler and end. Partial
+// frames are kept between reads; read buffers are borrowed from a pool for
+// the length of a read. Elsewhere (no Poller, other systems, or a
+// connection that is not a TCP or Unix socket) a goroutine per connection
+// reads instead, with the same behaviour.
 //
-// Writing is the caller's: Write, Ping and Close block the calling goroutine
-// until the frame is written or the deadline passes. They may be called
-// from any goroutine; frames are written whole, one at a time.
+// Writing is the caller's: Write, WriteTexts (several messages in one
+// writev), Ping and Close block the calling goroutine until the frames are
+// written or the deadline passes. They may be called from any goroutine;
+// frames are written whole, one at a time. A write that fails or times out
+// may leave a frame cut short on the wire: the connection is then closed
+// without a close frame, since none could follow it.
 //
 // What is implemented: the handshake (one subprotocol chosen by the caller,
 // no extensions), text and binary messages, fragmentation, ping/pong, the

@@ -43,6 +43,10 @@ type Options struct {
 	// buffer of up to ReadLimit by trickling (DefaultFrameTimeout). Time
 	// the handler spends on a message does not count.
 	FrameTimeout time.Duration
+	// Poller watches the connection while it is idle, so that it costs no
+	// goroutine (see NewPoller). nil, or a connection the poller cannot
+	// watch (not a TCP or Unix socket): a goroutine reads it instead.
+	Poller *Poller
 }
 
 // HandshakeError is a request Upgrade refused; it has answered with Status.

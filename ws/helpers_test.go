@@ -3,6 +3,8 @@ package ws_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -195,6 +197,23 @@ func newServer(tb testing.TB, cfg serverConfig) *testServer {
 		conns:       make(chan *serverConn, 1024),
 		upgradeErrs: make(chan error, 1024),
 	}
+	if cfg.mode != goroutinePerConn && cfg.opts.Poller == nil {
+		// The server owns its poller, closed once its connections are
+		// (cleanups run last first).
+		p, err := ws.NewPoller(slog.New(slog.NewTextHandler(testWriter{tb}, nil)))
+		switch {
+		case errors.Is(err, ws.ErrPollerUnavailable):
+		case err != nil:
+			tb.Fatalf("NewPoller: %v", err)
+		default:
+			tb.Cleanup(func() {
+				if err := p.Close(); err != nil {
+					tb.Errorf("close poller: %v", err)
+				}
+			})
+		}
+		cfg.opts.Poller = p
+	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Upgrade(w, r, cfg.opts)
 		if err != nil {
@@ -354,11 +373,19 @@ func waitGoroutines(tb testing.TB, max int) {
 	}
 }
 
-// warmUp opens and closes one connection, so what the package starts once
-// per process (the poller) is running before a test counts goroutines.
+// warmUp opens and closes one connection, so what a server starts once (its
+// poller) and net/http's pools are running before a test counts goroutines.
 func warmUp(tb testing.TB, s *testServer) {
 	tb.Helper()
 	rc, sc := dialRaw(tb, s)
 	rc.nc.Close()
 	sc.rec.waitClosed(tb)
+}
+
+// testWriter sends a logger's lines to the test's log.
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.tb.Logf("%s", bytes.TrimSuffix(p, []byte("\n")))
+	return len(p), nil
 }
