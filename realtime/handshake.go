@@ -158,12 +158,14 @@ func (a *authWait) Closed(*ws.Conn, error) {
 	a.h.wg.Done()
 }
 
-// authenticate calls Config.Authenticate and refuses inactive users even
-// when the function forgot to.
+// authenticate calls Config.Authenticate within StoreTimeout and refuses
+// inactive users even when the function forgot to.
 func (h *Hub) authenticate(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
 	if token == "" {
 		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Authentication credentials were not provided.")
 	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
+	defer cancel()
 	u, exp, err := h.cfg.Authenticate(ctx, token)
 	if err != nil {
 		return nil, time.Time{}, err

@@ -71,6 +71,11 @@ type Config struct {
 	AuthTimeout  time.Duration // wait for the first {"type":"auth"} message (DefaultAuthTimeout)
 	WriteTimeout time.Duration // bound of every write, and of the wait for a pong (DefaultWriteTimeout)
 	ReadLimit    int64         // largest client frame; larger closes with 1009 (DefaultReadLimit)
+	// StoreTimeout bounds every store, layer and presence call a socket
+	// waits for (token check, subscribe, where to start, replay), so a hung
+	// store stalls no socket for longer: a replay that fails closes the
+	// socket with 1011, a failed setup with 1013 (WriteTimeout).
+	StoreTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -91,6 +96,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = DefaultReadLimit
+	}
+	if c.StoreTimeout <= 0 {
+		c.StoreTimeout = c.WriteTimeout
 	}
 }
 
@@ -232,7 +240,9 @@ func (h *Hub) LayerReconnected() {
 // attach makes s receive its user's envelopes. On the user's first socket
 // here it subscribes this process to the user's channel and records the
 // presence; when the user came online, friends get a presence event.
-func (h *Hub) attach(ctx context.Context, s *socket) error {
+func (h *Hub) attach(s *socket) error {
+	ctx, cancel := context.WithTimeout(s.ctx, h.cfg.StoreTimeout)
+	defer cancel()
 	uid := s.userID
 	h.mu.Lock()
 	if h.closed {
@@ -316,9 +326,16 @@ func (h *Hub) goOnline(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// lastNotificationID is where a socket without a resume point starts.
-func (h *Hub) lastNotificationID(userID int64) (int64, error) {
-	return h.cfg.Store.LastNotificationID(h.ctx, userID)
+// lastNotificationID returns the user's newest stored event id, within
+// StoreTimeout.
+func (h *Hub) lastNotificationID(ctx context.Context, userID int64) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
+	defer cancel()
+	id, err := h.cfg.Store.LastNotificationID(ctx, userID)
+	if err != nil {
+		return 0, fmt.Errorf("read the last notification id of user %d: %w", userID, err)
+	}
+	return id, nil
 }
 
 func (h *Hub) goOffline(userID int64) {

@@ -141,7 +141,7 @@ func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, sinc
 	if hasSince {
 		s.requestResume(since)
 	}
-	if err := h.attach(h.ctx, s); err != nil {
+	if err := h.attach(s); err != nil {
 		s.cancel()
 		code := ws.StatusTryAgainLater
 		if h.ctx.Err() != nil {
@@ -159,7 +159,7 @@ func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, sinc
 		// (two commits published at once) cannot hide the other. Nothing
 		// stored after that id can be missing yet, so there is nothing to
 		// replay.
-		last, err := h.lastNotificationID(u.ID)
+		last, err := h.lastNotificationID(s.ctx, u.ID)
 		if err != nil {
 			if h.ctx.Err() == nil {
 				h.log.Error("read last notification id", "user_id", u.ID, "error", err)
@@ -476,10 +476,18 @@ func (s *socket) queueFrame(b *batch, f outFrame) error {
 }
 
 // replay adds every stored notification with an id above the last one sent
-// to the batch, in order, page by page, until the store has no more.
+// to the batch, in order, page by page, until the store has no more. Each
+// page is read within StoreTimeout, and abandoned as soon as the client is
+// gone.
 func (s *socket) replay(b *batch) error {
 	for {
-		ns, err := s.hub.cfg.Store.ListNotifications(s.ctx, s.userID, s.out.sent, replayPageSize)
+		// What is ready goes out before the wait for the store.
+		if err := b.flush(); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, s.hub.cfg.StoreTimeout)
+		ns, err := s.hub.cfg.Store.ListNotifications(ctx, s.userID, s.out.sent, replayPageSize)
+		cancel()
 		if err != nil {
 			return fmt.Errorf("list notifications of user %d after %d: %w", s.userID, s.out.sent, err)
 		}
