@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/auth"
 )
 
 // The rules the socket hub asks about (realtime.Rules): the hub keeps the
@@ -50,4 +51,26 @@ func (s *Service) PresenceAudience(ctx context.Context, userID int64) ([]int64, 
 		return nil, fmt.Errorf("list friends of %d for presence: %w", userID, err)
 	}
 	return ids, nil
+}
+
+// AuthenticateSocket verifies an access token for a WebSocket, with exactly
+// the checks of AuthenticateAccess (so the handshake and the REST API
+// accept the same tokens), and says how long the socket may rely on it. Its
+// errors are those of AuthenticateAccess.
+func (s *Service) AuthenticateSocket(ctx context.Context, token string) (numeneon.AccessGrant, error) {
+	u, _, err := s.AuthenticateAccess(ctx, token)
+	if err != nil {
+		return numeneon.AccessGrant{}, err
+	}
+	// The token verified a moment ago: Parse answers from its cache of
+	// verified tokens.
+	claims, err := s.tokens.Parse(token, auth.TokenAccess)
+	if err != nil {
+		return numeneon.AccessGrant{}, fmt.Errorf("parse access token: %w", err)
+	}
+	return numeneon.AccessGrant{
+		User:          u,
+		ExpiresAt:     auth.AcceptedUntil(claims),
+		SignedInUntil: claims.IssuedAt.Add(s.tokens.RefreshTTL),
+	}, nil
 }

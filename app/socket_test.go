@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/auth"
 )
 
 func befriend(t *testing.T, e *env, a, b *numeneon.User) {
@@ -57,4 +59,43 @@ func TestPresenceAudience(t *testing.T) {
 	if want := []int64{bob.ID, carol.ID}; !slices.Equal(got, want) {
 		t.Errorf("audience of alice = %v, want %v", got, want)
 	}
+}
+
+// A socket's token lasts exactly as long as the REST API accepts it, and
+// its sign-in one refresh lifetime from the token's issue.
+func TestAuthenticateSocket(t *testing.T) {
+	e := mustOpenEnv(t)
+	ctx := context.Background()
+	alice := e.createUser(t, "alice")
+	issued := time.Now().Add(-time.Hour - 10*time.Second).Truncate(time.Second)
+	e.tokens.Now = func() time.Time { return issued }
+	token, err := e.tokens.IssueAccess(alice.ID)
+	e.tokens.Now = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Expired ten seconds ago, still within the leeway: REST accepts it.
+	if _, _, err := e.svc.AuthenticateAccess(ctx, token); err != nil {
+		t.Fatalf("AuthenticateAccess: %v", err)
+	}
+	g, err := e.svc.AuthenticateSocket(ctx, token)
+	if err != nil {
+		t.Fatalf("AuthenticateSocket: %v", err)
+	}
+	claims, err := e.tokens.Parse(token, auth.TokenAccess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.User.ID != alice.ID {
+		t.Errorf("user = %d, want %d", g.User.ID, alice.ID)
+	}
+	if want := auth.AcceptedUntil(claims); !g.ExpiresAt.Equal(want) || !g.ExpiresAt.After(time.Now()) {
+		t.Errorf("ExpiresAt = %v, want %v (the token's exp plus the leeway, still ahead)", g.ExpiresAt, want)
+	}
+	if want := issued.Add(e.tokens.RefreshTTL); !g.SignedInUntil.Equal(want) {
+		t.Errorf("SignedInUntil = %v, want %v", g.SignedInUntil, want)
+	}
+
+	_, err = e.svc.AuthenticateSocket(ctx, "not a token")
+	wantCode(t, err, numeneon.EUNAUTHORIZED)
 }

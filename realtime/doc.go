@@ -16,18 +16,41 @@
 // replayed, and every later one is delivered with the same guarantees. Events that are not stored (typing, presence; id 0) are best
 // effort.
 //
+// Token expiry (TokenExpiry). By default a socket stays open past its
+// access token's expiry for as long as its user stays active and signed
+// in, as the original backend's did: it closes with 4001 on sign-out
+// everywhere or a password change and 4003 on deactivation (a session-end
+// envelope on the user's channel, acted on by every process and never
+// sent to a client), and at the latest when the sign-in ends (the token's
+// iat plus the refresh lifetime, 7 days: no refresh token of it works
+// after that), after {"type":"token_expired"}. With TokenExpiryEnforce it
+// closes with {"type":"token_expired"} and 4001 the instant the REST API
+// stops accepting the token (its exp plus the 30 s leeway). In both modes
+// a client may send {"type":"auth","token":...} on the open socket: a valid
+// token of the same user moves the deadline to that token's; a bad,
+// expired or another user's token gets {"type":"error"} and changes
+// nothing. The handshake accepts exactly the tokens the REST API accepts,
+// and never upgrades a socket that would be closed at once.
+//
 // Close codes the server uses, besides the standard ones (1009 for a frame
 // over the read limit, 1011 when the store fails during a replay, 1012 on
-// shutdown):
+// shutdown, 1013 when the socket cannot be set up):
 //
 //	4001  authentication failed: bad or expired token in the first
 //	      {"type":"auth"} message, no such message within the auth timeout,
-//	      or the access token expired (sent after {"type":"token_expired"})
-//	4003  the user is not allowed to connect (inactive account)
+//	      the token or sign-in expired (sent after {"type":"token_expired"}),
+//	      or the user signed out everywhere or changed the password
+//	4003  the user is not allowed to connect (inactive account), or was
+//	      deactivated while connected
 //	4008  slow consumer: the socket's queue overflowed; reconnect with since
 //
 // Every 4xxx close is meant to be followed by a reconnect with ?since=<last
 // id seen> (4001 with a fresh token), which loses nothing.
+//
+// Store calls. Every store, layer and presence call a socket waits for is
+// bounded by StoreTimeout and abandoned when the client leaves: a hung
+// store never keeps a socket whose client has gone, and a replay whose
+// store read fails closes with 1011.
 //
 // Binary frames are answered with an error message and the socket stays
 // open; the server never closes a socket over a bad message except for a

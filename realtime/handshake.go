@@ -61,10 +61,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	token, present := tokenFromRequest(r)
-	var user *numeneon.User
-	var expiry time.Time
+	var grant numeneon.AccessGrant
 	if present {
-		user, expiry, err = h.authenticate(r.Context(), token)
+		grant, err = h.authenticate(r.Context(), token)
 		if err != nil {
 			h.rejectAuth(w, r, err)
 			return
@@ -86,8 +85,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	handedOff = true // to the connection's handler, whose Closed calls h.wg.Done
-	if user != nil {
-		if s := h.openSocket(conn, user, expiry, since, hasSince); s != nil {
+	if grant.User != nil {
+		if s := h.openSocket(conn, grant, since, hasSince); s != nil {
 			conn.Start(s)
 		} else {
 			conn.Start(closedHandler{h})
@@ -136,12 +135,12 @@ func (a *authWait) Message(conn *ws.Conn, op ws.Opcode, data []byte) {
 	if !a.timer.Stop() || !a.stopShut() {
 		return // closing already, with a code
 	}
-	user, expiry, err := a.h.authenticateFirstMessage(conn, op, data)
+	grant, err := a.h.authenticateFirstMessage(conn, op, data)
 	if err != nil {
 		a.failed(err)
 		return
 	}
-	if s := a.h.openSocket(conn, user, expiry, a.since, a.hasSince); s != nil {
+	if s := a.h.openSocket(conn, grant, a.since, a.hasSince); s != nil {
 		conn.SetHandler(s)
 	}
 }
@@ -158,47 +157,51 @@ func (a *authWait) Closed(*ws.Conn, error) {
 	a.h.wg.Done()
 }
 
-// authenticate calls Config.Authenticate within StoreTimeout and refuses
-// inactive users even when the function forgot to.
-func (h *Hub) authenticate(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
+// authenticate calls Config.Authenticate within StoreTimeout. It refuses
+// inactive users even when the function forgot to, and a grant whose
+// socket would have to close at once: a socket is never upgraded only to
+// be closed for its token.
+func (h *Hub) authenticate(ctx context.Context, token string) (numeneon.AccessGrant, error) {
 	if token == "" {
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Authentication credentials were not provided.")
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Authentication credentials were not provided.")
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.StoreTimeout)
 	defer cancel()
-	u, exp, err := h.cfg.Authenticate(ctx, token)
-	if err != nil {
-		return nil, time.Time{}, err
+	g, err := h.cfg.Authenticate(ctx, token)
+	switch {
+	case err != nil:
+		return numeneon.AccessGrant{}, err
+	case g.User == nil:
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
+	case !g.User.IsActive:
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EFORBIDDEN, "User is inactive.")
 	}
-	if u == nil {
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
+	if d := h.cfg.SocketTokenExpiry.deadline(g); !d.IsZero() && !time.Now().Before(d) {
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
 	}
-	if !u.IsActive {
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EFORBIDDEN, "User is inactive.")
-	}
-	return u, exp, nil
+	return g, nil
 }
 
 // authenticateFirstMessage checks the first message, which must be
 // {"type":"auth","token":"..."}. On failure the socket is closed with
 // CloseUnauthorized (CloseForbidden for an inactive user) and the error
 // returned.
-func (h *Hub) authenticateFirstMessage(conn *ws.Conn, op ws.Opcode, data []byte) (*numeneon.User, time.Time, error) {
+func (h *Hub) authenticateFirstMessage(conn *ws.Conn, op ws.Opcode, data []byte) (numeneon.AccessGrant, error) {
 	var msg struct {
 		Type  string `json:"type"`
 		Token string `json:"token"`
 	}
 	if op != ws.OpText || json.Unmarshal(data, &msg) != nil || msg.Type != "auth" {
 		conn.Close(CloseUnauthorized, "authentication required")
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "First message is not an auth message.")
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "First message is not an auth message.")
 	}
-	u, exp, err := h.authenticate(h.ctx, msg.Token)
+	g, err := h.authenticate(h.ctx, msg.Token)
 	if err != nil {
 		code, reason := ws.StatusCode(CloseUnauthorized), "invalid token"
 		if h.ctx.Err() != nil {
 			// The hub is closing: not the client's fault.
 			conn.Close(ws.StatusServiceRestart, "service restart")
-			return nil, time.Time{}, err
+			return numeneon.AccessGrant{}, err
 		}
 		if numeneon.ErrorCode(err) == numeneon.EFORBIDDEN {
 			code, reason = CloseForbidden, "forbidden"
@@ -207,9 +210,9 @@ func (h *Hub) authenticateFirstMessage(conn *ws.Conn, op ws.Opcode, data []byte)
 			h.log.Error("authenticate websocket", "error", err)
 		}
 		conn.Close(code, reason)
-		return nil, time.Time{}, err
+		return numeneon.AccessGrant{}, err
 	}
-	return u, exp, nil
+	return g, nil
 }
 
 // tokenFromRequest finds the access token in ?token= or in the

@@ -11,8 +11,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/numeneon/numeneon"
-	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/realtime"
 )
 
@@ -206,8 +204,10 @@ func TestTokenNeverLogged(t *testing.T) {
 	}
 }
 
+// In enforce mode a socket whose token runs out hears so and closes with
+// 4001.
 func TestTokenExpiryClosesWith4001(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *realtime.Config) { c.SocketTokenExpiry = realtime.TokenExpiryEnforce })
 	alice := e.createUser(t, "alice")
 	e.grant("short-lived", alice, time.Now().Add(500*time.Millisecond))
 
@@ -224,34 +224,19 @@ func TestTokenExpiryClosesWith4001(t *testing.T) {
 // TestConnectWithJWT uses the server's real token check: a signed access
 // token connects, an expired one is refused before the upgrade.
 func TestConnectWithJWT(t *testing.T) {
-	tokens := auth.NewTokens([]byte("test-secret-key-for-realtime"))
-	var store numeneon.Store
-	e := newEnv(t, func(c *realtime.Config) {
-		store = c.Store
-		c.Authenticate = func(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
-			claims, err := tokens.Parse(token, auth.TokenAccess)
-			if err != nil {
-				return nil, time.Time{}, err
-			}
-			u, err := store.FindUserByID(ctx, claims.UserID)
-			if err != nil {
-				return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
-			}
-			return u, claims.ExpiresAt, nil
-		}
-	})
+	e := newEnv(t, nil)
 	alice := e.createUser(t, "alice")
 
-	access, err := tokens.IssueAccess(alice.ID)
+	access, err := e.tokens.IssueAccess(alice.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := e.dialRaw(t, "token="+access, nil)
 	c.expectEstablished(alice)
 
-	tokens.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
-	expired, err := tokens.IssueAccess(alice.ID)
-	tokens.Now = nil
+	e.tokens.Now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	expired, err := e.tokens.IssueAccess(alice.ID)
+	e.tokens.Now = nil
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,14 +34,19 @@ type testEnv struct {
 	hub      *realtime.Hub
 	srv      *httptest.Server
 	logs     *testlog.Buffer
+	// svc is the application over the store; tokens mints the JWTs it
+	// verifies, for tests of the server's real token check.
+	svc    *app.Service
+	tokens *auth.Tokens
 
 	mu     sync.Mutex
-	tokens map[string]tokenGrant
+	grants map[string]tokenGrant
 }
 
 type tokenGrant struct {
-	user   *numeneon.User
-	expiry time.Time
+	user          *numeneon.User
+	expiresAt     time.Time
+	signedInUntil time.Time
 }
 
 // newEnv starts a server; configure, when set, adjusts the hub's Config.
@@ -61,7 +66,8 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 		layer:    inmem.NewLayer(),
 		presence: inmem.NewPresence(),
 		logs:     &testlog.Buffer{},
-		tokens:   make(map[string]tokenGrant),
+		grants:   make(map[string]tokenGrant),
+		tokens:   auth.NewTokens([]byte("test secret of the realtime tests")),
 	}
 	cfg := realtime.Config{
 		Store:        store,
@@ -73,9 +79,11 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 	if configure != nil {
 		configure(&cfg)
 	}
+	// The application's rules and token check, over the store the test
+	// configured.
+	e.svc = app.NewService(cfg.Store, cfg.Layer, e.tokens, nil)
 	if cfg.Rules == nil {
-		// The application's rules, over the store the test configured.
-		cfg.Rules = app.NewService(cfg.Store, cfg.Layer, auth.NewTokens([]byte("test secret")), nil)
+		cfg.Rules = e.svc
 	}
 	e.hub = realtime.NewHub(cfg)
 	mux := http.NewServeMux()
@@ -92,28 +100,39 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 }
 
 // authenticate maps the test's fixed tokens to users of the store, as the
-// server's JWT check would.
-func (e *testEnv) authenticate(ctx context.Context, token string) (*numeneon.User, time.Time, error) {
+// server's JWT check would, until their expiry; any other token goes to the
+// server's real check (JWTs of e.tokens).
+func (e *testEnv) authenticate(ctx context.Context, token string) (numeneon.AccessGrant, error) {
 	e.mu.Lock()
-	g, ok := e.tokens[token]
+	g, ok := e.grants[token]
 	e.mu.Unlock()
 	if !ok {
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
+		return e.svc.AuthenticateSocket(ctx, token)
+	}
+	if !g.expiresAt.IsZero() && !time.Now().Before(g.expiresAt) {
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EUNAUTHORIZED, "Token is invalid or expired")
 	}
 	u, err := e.store.FindUserByID(ctx, g.user.ID)
 	if err != nil {
-		return nil, time.Time{}, err
+		return numeneon.AccessGrant{}, err
 	}
 	if !u.IsActive {
-		return nil, time.Time{}, numeneon.Errorf(numeneon.EFORBIDDEN, "User is inactive.")
+		return numeneon.AccessGrant{}, numeneon.Errorf(numeneon.EFORBIDDEN, "User is inactive.")
 	}
-	return u, g.expiry, nil
+	return numeneon.AccessGrant{User: u, ExpiresAt: g.expiresAt, SignedInUntil: g.signedInUntil}, nil
 }
 
-// grant makes token authenticate as u until expiry (zero: forever).
-func (e *testEnv) grant(token string, u *numeneon.User, expiry time.Time) {
+// grant makes token authenticate as u until expiresAt (zero: forever), with
+// a sign-in that never ends.
+func (e *testEnv) grant(token string, u *numeneon.User, expiresAt time.Time) {
+	e.grantSession(token, u, expiresAt, time.Time{})
+}
+
+// grantSession makes token authenticate as u until expiresAt, from a
+// sign-in that ends at signedInUntil (zero: never).
+func (e *testEnv) grantSession(token string, u *numeneon.User, expiresAt, signedInUntil time.Time) {
 	e.mu.Lock()
-	e.tokens[token] = tokenGrant{u, expiry}
+	e.grants[token] = tokenGrant{u, expiresAt, signedInUntil}
 	e.mu.Unlock()
 }
 

@@ -27,6 +27,34 @@ const (
 	CloseSlowConsumer = 4008
 )
 
+// TokenExpiry is a policy for sockets whose access token expires while they
+// are open.
+type TokenExpiry string
+
+const (
+	// TokenExpirySignedIn (the default, as the original backend did): a
+	// socket outlives its access token for as long as its user stays
+	// signed in. It closes with 4001 when the sign-in ends (the refresh
+	// lifetime after the token was issued: AccessGrant.SignedInUntil), on
+	// sign-out everywhere or a password change (4001) and on deactivation
+	// (4003), the last two told by a session-end envelope.
+	TokenExpirySignedIn TokenExpiry = "signed-in"
+	// TokenExpiryEnforce: a socket closes with 4001, after
+	// {"type":"token_expired"}, the instant the REST API stops accepting its
+	// token (AccessGrant.ExpiresAt), unless the client sent a fresh
+	// {"type":"auth","token":...} of the same user on the socket first.
+	TokenExpiryEnforce TokenExpiry = "enforce"
+)
+
+// deadline is when a socket authenticated by g must end under the policy;
+// zero: never.
+func (e TokenExpiry) deadline(g numeneon.AccessGrant) time.Time {
+	if e == TokenExpiryEnforce {
+		return g.ExpiresAt
+	}
+	return g.SignedInUntil
+}
+
 // Defaults of the Config fields left at their zero value.
 const (
 	DefaultQueueBytes   = 1 << 20
@@ -52,11 +80,15 @@ type Config struct {
 	Rules    Rules
 	Layer    numeneon.Layer
 	Presence numeneon.Presence
-	// Authenticate (required) turns an access token into the user and the
-	// token's expiry (zero: never expires). Its errors are *numeneon.Error:
-	// EUNAUTHORIZED answers 401, EFORBIDDEN 403, anything else 500. It is
-	// called concurrently.
-	Authenticate func(ctx context.Context, token string) (*numeneon.User, time.Time, error)
+	// Authenticate (required) turns an access token into the user and how
+	// long the token and its sign-in last; it must accept exactly the tokens
+	// the REST API accepts. Its errors are *numeneon.Error: EUNAUTHORIZED
+	// answers 401, EFORBIDDEN 403, anything else 500. It is called
+	// concurrently.
+	Authenticate func(ctx context.Context, token string) (numeneon.AccessGrant, error)
+	// SocketTokenExpiry says when an open socket's authentication runs out
+	// (the zero value is TokenExpirySignedIn).
+	SocketTokenExpiry TokenExpiry
 	// CheckOrigin reports whether the handshake's Origin is allowed; nil
 	// allows every origin. A refused origin gets 403 before the upgrade.
 	CheckOrigin func(r *http.Request) bool
@@ -219,6 +251,14 @@ func (h *Hub) DeliverEnvelope(env numeneon.Envelope) {
 	defer h.mu.RUnlock()
 	us := h.users[env.UserID]
 	if us == nil {
+		return
+	}
+	// A session-end envelope is for the hub, never for the client: the
+	// user's sockets close with its code.
+	if code, ok := numeneon.SessionEndCode(env); ok {
+		for s := range us.sockets {
+			s.requestSessionEnd(ws.StatusCode(code))
+		}
 		return
 	}
 	for s := range us.sockets {

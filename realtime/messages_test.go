@@ -19,6 +19,7 @@ import (
 func TestClientMessagesGetAnswersAndSocketStaysUp(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.createUser(t, "alice")
+	e.createUser(t, "bob")
 	c := e.dial(t, alice, "")
 
 	tests := []struct {
@@ -42,6 +43,8 @@ func TestClientMessagesGetAnswersAndSocketStaysUp(t *testing.T) {
 		{name: "resume negative", msg: `{"type":"resume","since":-1}`, isErr: true},
 		{name: "SQL in type", msg: `{"type":"'; DROP TABLE users; --"}`, isErr: true},
 		{name: "binary frame", binary: true, msg: "\x01\x02", isErr: true},
+		{name: "auth with a bad token", msg: `{"type":"auth","token":"nope"}`, isErr: true},
+		{name: "auth with another user's token", msg: `{"type":"auth","token":"tok-bob"}`, isErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

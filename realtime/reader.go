@@ -19,6 +19,7 @@ type clientMessage struct {
 	Type  string          `json:"type"`
 	To    json.RawMessage `json:"to"`
 	Since json.RawMessage `json:"since"`
+	Token string          `json:"token"`
 }
 
 // Message implements ws.Handler: one message from the client. ws calls it
@@ -61,7 +62,9 @@ func (s *socket) handleMessage(data []byte) {
 		}
 		s.requestResume(since)
 	case "auth":
-		s.sendError("Already authenticated.")
+		if s.allowCostly() {
+			s.handleReauth(msg.Token)
+		}
 	case "":
 		s.sendError(`Missing message "type".`)
 	default:
@@ -118,6 +121,27 @@ func (s *socket) handleTyping(rawTo json.RawMessage) {
 	if err := s.hub.cfg.Layer.Publish(ctx, env); err != nil && s.ctx.Err() == nil {
 		s.hub.log.Warn("publish typing", "user_id", s.userID, "to", to, "error", err)
 		s.sendError("Could not deliver the typing event.")
+	}
+}
+
+// handleReauth takes a fresh access token on an open socket: when it is
+// valid and names the socket's user, the socket's deadline moves to the
+// token's (see TokenExpiry). A token that is bad, expired or another user's
+// gets an error message, and the socket keeps its deadline.
+func (s *socket) handleReauth(token string) {
+	g, err := s.hub.authenticate(s.ctx, token)
+	switch code := numeneon.ErrorCode(err); {
+	case err == nil && g.User.ID != s.userID:
+		s.sendError("The token is another user's.")
+	case err == nil:
+		s.requestReauth(s.hub.cfg.SocketTokenExpiry.deadline(g))
+	case code == numeneon.EUNAUTHORIZED || code == numeneon.EFORBIDDEN:
+		s.sendError(numeneon.ErrorMessage(err))
+	default:
+		if s.ctx.Err() == nil {
+			s.hub.log.Error("authenticate a fresh token", "user_id", s.userID, "error", err)
+			s.sendError("Internal error.")
+		}
 	}
 }
 

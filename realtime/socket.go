@@ -77,15 +77,17 @@ const (
 type requests struct {
 	frames      []outFrame
 	queuedBytes int
-	resume      bool  // replay every stored event after resumeFrom
-	resumeFrom  int64 // the client's last seen id
-	catchUp     bool  // send what the store has after the last id sent (a gap or a layer reconnect)
-	timer       bool  // the timer fired: ping, check the pong, check the deadline
+	resume      bool      // replay every stored event after resumeFrom
+	resumeFrom  int64     // the client's last seen id
+	catchUp     bool      // send what the store has after the last id sent (a gap or a layer reconnect)
+	timer       bool      // the timer fired: ping, check the pong, check the deadline
+	reauth      time.Time // a fresh token moved the deadline here; zero: none
 	end         endReason
+	sessionCode ws.StatusCode // the close code of endSessionEnded
 }
 
 func (r *requests) empty() bool {
-	return len(r.frames) == 0 && !r.resume && !r.catchUp && !r.timer && r.end == endNone
+	return len(r.frames) == 0 && !r.resume && !r.catchUp && !r.timer && r.reauth.IsZero() && r.end == endNone
 }
 
 // outFrame is one message waiting in a socket's queue.
@@ -106,6 +108,7 @@ const (
 	endSetupFailed            // the socket could not be set up: 1013
 	endSlowConsumer           // the queue overflowed: 4008
 	endTokenExpired           // the token's time is up: {"type":"token_expired"}, then 4001
+	endSessionEnded           // a session-end envelope: its code (4001 signed out, 4003 deactivated)
 	endStoreFailed            // a store read failed while catching up: 1011
 )
 
@@ -116,13 +119,13 @@ type writerState struct {
 	greeting []byte    // connection_established, until it is sent
 	sent     int64     // the last stored id sent, or the client's since
 	known    bool      // sent is meaningful
-	expiry   time.Time // when the socket's token is up; zero: never
+	deadline time.Time // when the socket's authentication is up; zero: never
 	pings    pingClock
 }
 
-func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, expiry time.Time) *socket {
+func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, deadline time.Time) *socket {
 	s := &socket{hub: h, conn: conn, userID: u.ID}
-	s.out.expiry = expiry
+	s.out.deadline = deadline
 	s.ctx, s.cancel = context.WithCancel(h.ctx)
 	s.out.greeting, _ = json.Marshal(struct {
 		Type    string `json:"type"`
@@ -136,8 +139,9 @@ func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, expiry time.Time) *socke
 // envelopes and knows where to start. It returns nil when the socket could
 // not be set up; the connection is closed then. On success the caller hands
 // the connection to the socket with conn.Start(s) (or SetHandler).
-func (h *Hub) openSocket(conn *ws.Conn, u *numeneon.User, expiry time.Time, since int64, hasSince bool) *socket {
-	s := newSocket(h, conn, u, expiry)
+func (h *Hub) openSocket(conn *ws.Conn, g numeneon.AccessGrant, since int64, hasSince bool) *socket {
+	u := g.User
+	s := newSocket(h, conn, u, h.cfg.SocketTokenExpiry.deadline(g))
 	if hasSince {
 		s.requestResume(since)
 	}
@@ -275,6 +279,26 @@ func (s *socket) requestEnd(why endReason) {
 	s.mu.Unlock()
 }
 
+// requestSessionEnd asks the writer to close the socket with code: the
+// user's session ended elsewhere.
+func (s *socket) requestSessionEnd(code ws.StatusCode) {
+	s.mu.Lock()
+	if s.pending.end == endNone {
+		s.pending.sessionCode = code
+	}
+	s.endLocked(endSessionEnded)
+	s.mu.Unlock()
+}
+
+// requestReauth asks the writer to move the socket's deadline to
+// deadline, if that is later: the client sent a fresh token.
+func (s *socket) requestReauth(deadline time.Time) {
+	s.mu.Lock()
+	s.pending.reauth = deadline
+	s.wakeWriterLocked()
+	s.mu.Unlock()
+}
+
 func (s *socket) endLocked(why endReason) {
 	if s.pending.end == endNone {
 		s.pending.end = why
@@ -308,7 +332,7 @@ func (s *socket) write() {
 		if end == endNone {
 			continue
 		}
-		s.close(end)
+		s.close(end, work.sessionCode)
 		s.mu.Lock()
 		s.state = stateClosed
 		s.pending = requests{}
@@ -319,7 +343,7 @@ func (s *socket) write() {
 
 // close ends the connection for why: with a close frame, or without one
 // when nothing can reach the peer any more.
-func (s *socket) close(why endReason) {
+func (s *socket) close(why endReason, sessionCode ws.StatusCode) {
 	switch why {
 	case endPeerGone:
 		s.conn.CloseNow()
@@ -336,6 +360,8 @@ func (s *socket) close(why endReason) {
 		s.conn.Close(CloseUnauthorized, "token expired")
 	case endStoreFailed:
 		s.conn.Close(ws.StatusInternalError, "internal error; reconnect with since")
+	case endSessionEnded:
+		s.conn.Close(sessionCode, "session ended")
 	}
 }
 
@@ -345,6 +371,12 @@ func (s *socket) close(why endReason) {
 func (s *socket) do(w *requests) endReason {
 	if w.end != endNone {
 		return w.end
+	}
+	if !w.reauth.IsZero() {
+		if s.out.deadline.IsZero() || w.reauth.After(s.out.deadline) {
+			s.out.deadline = w.reauth
+			s.timer.Reset(s.nextTick(time.Now()))
+		}
 	}
 	b := s.newBatch()
 	if s.out.greeting != nil {
@@ -395,7 +427,7 @@ func (s *socket) failed(err error) endReason {
 func (s *socket) onTick(b *batch) endReason {
 	cfg := &s.hub.cfg
 	now := time.Now()
-	if !s.out.expiry.IsZero() && !now.Before(s.out.expiry) {
+	if !s.out.deadline.IsZero() && !now.Before(s.out.deadline) {
 		if err := b.flush(); err != nil {
 			return s.failed(err)
 		}
@@ -423,11 +455,11 @@ func (s *socket) onTick(b *batch) endReason {
 }
 
 // nextTick is how long from now until the timer must wake the writer: the
-// next ping, the pong check or the token's expiry, whichever comes first.
+// next ping, the pong check or the deadline, whichever comes first.
 func (s *socket) nextTick(now time.Time) time.Duration {
 	at := s.out.pings.next(s.hub.cfg.WriteTimeout)
-	if !s.out.expiry.IsZero() && s.out.expiry.Before(at) {
-		at = s.out.expiry
+	if !s.out.deadline.IsZero() && s.out.deadline.Before(at) {
+		at = s.out.deadline
 	}
 	return at.Sub(now)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/realtime"
 )
 
 // Config is the effective configuration: the environment first (12-factor),
@@ -48,6 +49,10 @@ type Config struct {
 	// StoryCleanupInterval is how often expired stories' views, reactions
 	// and unreplied rows are deleted (STORY_CLEANUP_INTERVAL); 0 = 10m.
 	StoryCleanupInterval time.Duration
+	// SocketTokenExpiry is SOCKET_TOKEN_EXPIRY: "signed-in" (default: a
+	// socket outlives its token while the user stays signed in) or
+	// "enforce" (it closes with 4001 when the token expires).
+	SocketTokenExpiry realtime.TokenExpiry
 
 	secretGenerated bool
 }
@@ -126,6 +131,10 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.StoryCleanupInterval = d
 	}
+	c.SocketTokenExpiry = realtime.TokenExpiry(getenv("SOCKET_TOKEN_EXPIRY"))
+	if c.SocketTokenExpiry == "" {
+		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
+	}
 	return nil
 }
 
@@ -159,6 +168,10 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
 	fs.DurationVar(&c.StoryCleanupInterval, "story-cleanup-interval", c.StoryCleanupInterval, "how often expired stories are cleaned up; 0 for the default, 10m (STORY_CLEANUP_INTERVAL)")
+	fs.Func("socket-token-expiry", `when an open WebSocket's access token expires: "signed-in" (default) keeps it open while the user stays signed in, "enforce" closes it with 4001 (SOCKET_TOKEN_EXPIRY)`, func(s string) error {
+		c.SocketTokenExpiry = realtime.TokenExpiry(s)
+		return nil
+	})
 	return fs
 }
 
@@ -186,6 +199,9 @@ func (c *Config) validate() error {
 	}
 	if c.StoryCleanupInterval < 0 {
 		errs = append(errs, fmt.Errorf("STORY_CLEANUP_INTERVAL=%v: want a positive duration, or 0 for the default", c.StoryCleanupInterval))
+	}
+	if e := c.SocketTokenExpiry; e != realtime.TokenExpirySignedIn && e != realtime.TokenExpiryEnforce {
+		errs = append(errs, fmt.Errorf("SOCKET_TOKEN_EXPIRY=%q: want %s or %s", e, realtime.TokenExpirySignedIn, realtime.TokenExpiryEnforce))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
@@ -346,6 +362,7 @@ func (c *Config) describe(w io.Writer) {
 	if c.ClientIPHeader != "" {
 		fmt.Fprintf(w, "CLIENT_IP_HEADER %s\n", c.ClientIPHeader)
 	}
+	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

@@ -62,6 +62,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"password minimum not a number", []string{"PASSWORD_MIN_LENGTH=six"}, nil, "PASSWORD_MIN_LENGTH"},
 		{"password minimum over the maximum", []string{"PASSWORD_MIN_LENGTH=2000"}, nil, "PASSWORD_MIN_LENGTH"},
 		{"unknown refresh rotation", []string{"REFRESH_ROTATION=blacklist"}, nil, "REFRESH_ROTATION"},
+		{"bad socket token expiry", []string{"SOCKET_TOKEN_EXPIRY=never"}, nil, "SOCKET_TOKEN_EXPIRY"},
+		{"bad socket token expiry flag", nil, []string{"--socket-token-expiry", "lax"}, "SOCKET_TOKEN_EXPIRY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)

@@ -92,11 +92,13 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		Rules:          svc,
 		Layer:          s.layer,
 		Presence:       s.presence,
-		Authenticate:   svc.AuthenticateAccess,
+		Authenticate:   svc.AuthenticateSocket,
 		CheckOrigin:    func(r *http.Request) bool { return apiSrv.CheckOrigin(r) },
 		AllowHandshake: func(r *http.Request) (bool, time.Duration) { return apiSrv.AllowHandshake(r) },
 		Logger:         s.Logger,
 		Registerer:     reg,
+
+		SocketTokenExpiry: cfg.SocketTokenExpiry,
 	})
 	apiSrv, err = api.NewServer(api.Config{
 		App:            svc,
