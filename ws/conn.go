@@ -490,6 +490,9 @@ func (c *Conn) WriteTexts(msgs [][]byte, deadline time.Time) error {
 	if c.closeSent || c.isClosed() {
 		return ErrClosed
 	}
+	if len(msgs) == 1 {
+		return c.writeLocked(OpText, msgs[0], deadline) // one frame: no vector to build
+	}
 	err := c.nc.SetWriteDeadline(deadline)
 	if err == nil {
 		bufs := textFrames(msgs)
