@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/realtime"
 )
 
 // BenchmarkFanout measures one envelope delivered by the hub to N local
@@ -13,7 +14,7 @@ import (
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
-			e := newEnv(b, nil)
+			e := newEnv(b, func(c *realtime.Config) { c.SocketsPerUser = n })
 			u := e.createUser(b, "fan")
 			read := make(chan error, n)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -97,7 +98,7 @@ func BenchmarkFanoutToFriends(b *testing.B) {
 func BenchmarkReplay(b *testing.B) {
 	for _, n := range []int{100, 2000} {
 		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
-			e := newEnv(b, nil)
+			e := newEnv(b, func(c *realtime.Config) { c.SocketsPerUser = 1 << 20 })
 			u := e.createUser(b, "replayer")
 			err := e.store.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
 				for range n {

@@ -13,7 +13,11 @@
 // first, and a reconnect of the channel layer makes every socket with a
 // known position catch up. A socket that connected without since starts at
 // the user's newest stored event at the time it opened: older events are not
-// replayed, and every later one is delivered with the same guarantees. Events that are not stored (typing, presence; id 0) are best
+// replayed, and every later one is delivered with the same guarantees. A
+// since above the user's newest id is clamped to it (it would otherwise
+// mute every live event until ids caught up), and a resume on an open
+// socket never goes below the highest id that socket has sent: ids on a
+// socket only increase. Events that are not stored (typing, presence; id 0) are best
 // effort.
 //
 // Token expiry (TokenExpiry). By default a socket stays open past its
@@ -46,6 +50,25 @@
 //
 // Every 4xxx close is meant to be followed by a reconnect with ?since=<last
 // id seen> (4001 with a fresh token), which loses nothing.
+//
+// Liveness. The server pings every PingInterval (25 s, under the 55–60 s
+// idle timeouts of common proxies), counted from the last ping, and drops a
+// peer whose pong does not arrive within WriteTimeout (10 s) without a
+// close frame. A write that does not finish within WriteTimeout means the
+// client stopped reading and its TCP window is full: no close frame could
+// reach it, so the connection is aborted (possibly inside a frame) and
+// counted in numeneon_ws_write_timeouts_total, not as a 4008; the client
+// reconnects with since and loses nothing. 4008 is for a queue that
+// overflows (QueueBytes) while writes still pass.
+//
+// Limits. A user holds at most SocketsPerUser sockets (20) on one process;
+// the handshake of one more gets 429 with Retry-After (or, authenticated by
+// a first message, a close with 1013). The handshake needs HTTP/1.1 or
+// later (505 otherwise).
+//
+// Writing. A socket's writer runs only while it has work (see socket): an
+// idle socket holds no goroutine. Every frame that piled up for a socket
+// goes out in one vectored write.
 //
 // Store calls. Every store, layer and presence call a socket waits for is
 // bounded by StoreTimeout and abandoned when the client leaves: a hung

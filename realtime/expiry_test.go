@@ -87,7 +87,10 @@ func TestSocketClosesWhenSignInEnds(t *testing.T) {
 // only to be closed at once), and every one is closed with 4001 once
 // handshakes are refused.
 func TestEnforcedExpiryMatchesHandshakes(t *testing.T) {
-	e := newEnv(t, func(c *realtime.Config) { c.SocketTokenExpiry = realtime.TokenExpiryEnforce })
+	e := newEnv(t, func(c *realtime.Config) {
+		c.SocketTokenExpiry = realtime.TokenExpiryEnforce
+		c.SocketsPerUser = 100000
+	})
 	alice := e.createUser(t, "alice")
 	// A token whose exp is past already, still accepted thanks to the
 	// leeway for about two more seconds.

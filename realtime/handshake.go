@@ -70,6 +70,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if grant.User != nil && !h.reserve(grant.User.ID) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(socketsPerUserRetry.Seconds())))
+		h.reject(w, r, http.StatusTooManyRequests, "sockets_per_user", "Too many open sockets for this user.")
+		return
+	}
 	opts := ws.Options{ReadLimit: h.cfg.ReadLimit, Poller: h.poller}
 	if slices.Contains(offeredSubprotocols(r), subprotocolToken) {
 		// A browser fails the handshake unless the server picks one of the
@@ -79,6 +84,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn, err := ws.Upgrade(w, r, opts)
 	if err != nil {
 		// Upgrade has answered the client (426, 400, ...).
+		if grant.User != nil {
+			h.unreserve(grant.User.ID)
+		}
 		h.metrics.rejected.WithLabelValues("bad_upgrade").Inc()
 		h.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
 		return
@@ -96,6 +104,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The first message carries the token.
 	conn.Start(h.newAuthWait(conn, r.RemoteAddr, since, hasSince))
 }
+
+// socketsPerUserRetry is the Retry-After of a handshake refused for the
+// sockets-per-user limit: one of the user's sockets must close first.
+const socketsPerUserRetry = 10 * time.Second
 
 // closedHandler is the handler of a connection whose socket could not be
 // set up: it was closed already, and nothing it reads matters.
@@ -138,6 +150,11 @@ func (a *authWait) Message(conn *ws.Conn, op ws.Opcode, data []byte) {
 	grant, err := a.h.authenticateFirstMessage(conn, op, data)
 	if err != nil {
 		a.failed(err)
+		return
+	}
+	if !a.h.reserve(grant.User.ID) {
+		a.h.metrics.rejected.WithLabelValues("sockets_per_user").Inc()
+		conn.Close(ws.StatusTryAgainLater, "too many sockets for this user")
 		return
 	}
 	if s := a.h.openSocket(conn, grant, a.since, a.hasSince); s != nil {

@@ -62,6 +62,8 @@ const (
 	DefaultAuthTimeout  = 5 * time.Second
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultReadLimit    = 64 << 10
+	// DefaultSocketsPerUser leaves room for a user's tabs and devices.
+	DefaultSocketsPerUser = 20
 )
 
 // detachTimeout bounds the layer and presence calls made when a user's last
@@ -103,6 +105,10 @@ type Config struct {
 	AuthTimeout  time.Duration // wait for the first {"type":"auth"} message (DefaultAuthTimeout)
 	WriteTimeout time.Duration // bound of every write, and of the wait for a pong (DefaultWriteTimeout)
 	ReadLimit    int64         // largest client frame; larger closes with 1009 (DefaultReadLimit)
+	// SocketsPerUser is how many sockets one user may hold on this process
+	// (DefaultSocketsPerUser); the handshake of one more is refused with 429
+	// and Retry-After (1013 after a first-message authentication).
+	SocketsPerUser int
 	// StoreTimeout bounds every store, layer and presence call a socket
 	// waits for (token check, subscribe, where to start, replay), so a hung
 	// store stalls no socket for longer: a replay that fails closes the
@@ -128,6 +134,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = DefaultReadLimit
+	}
+	if c.SocketsPerUser <= 0 {
+		c.SocketsPerUser = DefaultSocketsPerUser
 	}
 	if c.StoreTimeout <= 0 {
 		c.StoreTimeout = c.WriteTimeout
@@ -277,9 +286,53 @@ func (h *Hub) LayerReconnected() {
 	}
 }
 
-// attach makes s receive its user's envelopes. On the user's first socket
-// here it subscribes this process to the user's channel and records the
-// presence; when the user came online, friends get a presence event.
+// reserve counts one more socket of userID on this process, before its
+// handshake completes, unless the user holds SocketsPerUser here already.
+// Every reservation ends with unreserve, directly or through detach.
+func (h *Hub) reserve(userID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	us := h.users[userID]
+	if us == nil {
+		us = &userSockets{sockets: make(map[*socket]struct{})}
+		h.users[userID] = us
+	}
+	if us.refs >= h.cfg.SocketsPerUser {
+		return false // refs > 0: the entry is in use
+	}
+	us.refs++
+	return true
+}
+
+// unreserve gives back a reservation of userID. With the user's last one
+// here it unsubscribes and records the presence; when the user went
+// offline, friends get a presence event.
+func (h *Hub) unreserve(userID int64) {
+	h.mu.Lock()
+	us := h.users[userID]
+	h.mu.Unlock()
+
+	us.lifecycle.Lock()
+	defer us.lifecycle.Unlock()
+	h.mu.Lock()
+	last := us.refs == 1
+	h.mu.Unlock()
+	if last && us.online {
+		h.goOffline(userID)
+		us.online = false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	us.refs--
+	if us.refs == 0 {
+		delete(h.users, userID)
+	}
+}
+
+// attach makes s, whose user holds a reservation, receive its user's
+// envelopes. On the user's first socket here it subscribes this process to
+// the user's channel and records the presence; when the user came online,
+// friends get a presence event. On failure the reservation is still held.
 func (h *Hub) attach(s *socket) error {
 	ctx, cancel := context.WithTimeout(s.ctx, h.cfg.StoreTimeout)
 	defer cancel()
@@ -290,11 +343,6 @@ func (h *Hub) attach(s *socket) error {
 		return numeneon.Errorf(numeneon.EUNAVAILABLE, "Server is shutting down.")
 	}
 	us := h.users[uid]
-	if us == nil {
-		us = &userSockets{sockets: make(map[*socket]struct{})}
-		h.users[uid] = us
-	}
-	us.refs++
 	// The socket receives envelopes from now on, before the subscription is
 	// in place, so none published after Subscribe returns can miss it.
 	us.sockets[s] = struct{}{}
@@ -307,46 +355,25 @@ func (h *Hub) attach(s *socket) error {
 		return nil
 	}
 	if err := h.goOnline(ctx, uid); err != nil {
-		h.release(us, s)
+		h.forget(s)
 		return err
 	}
 	us.online = true
 	return nil
 }
 
-// detach undoes attach. On the user's last socket here it unsubscribes and
-// records the presence; when the user went offline, friends get a presence
-// event.
-func (h *Hub) detach(s *socket) {
-	h.mu.Lock()
-	us := h.users[s.userID]
-	delete(us.sockets, s)
-	delete(h.sockets, s)
-	h.mu.Unlock()
-
-	us.lifecycle.Lock()
-	defer us.lifecycle.Unlock()
-	h.mu.Lock()
-	last := us.refs == 1
-	h.mu.Unlock()
-	if last && us.online {
-		h.goOffline(s.userID)
-		us.online = false
-	}
-	h.release(us, s)
-}
-
-// release drops s's reference on its user's entry and forgets the entry with
-// the last one. The caller holds us.lifecycle.
-func (h *Hub) release(us *userSockets, s *socket) {
+// forget stops delivering envelopes to s.
+func (h *Hub) forget(s *socket) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(us.sockets, s)
+	delete(h.users[s.userID].sockets, s)
 	delete(h.sockets, s)
-	us.refs--
-	if us.refs == 0 {
-		delete(h.users, s.userID)
-	}
+}
+
+// detach undoes attach and the reservation.
+func (h *Hub) detach(s *socket) {
+	h.forget(s)
+	h.unreserve(s.userID)
 }
 
 func (h *Hub) goOnline(ctx context.Context, userID int64) error {

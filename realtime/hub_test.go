@@ -101,7 +101,7 @@ func TestCloseRestartsSocketsAndLeavesNoGoroutine(t *testing.T) {
 // user from many goroutines, so last-close and first-open race; the socket
 // left open must still receive events.
 func TestConcurrentOpenAndCloseKeepsSubscription(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *realtime.Config) { c.SocketsPerUser = 1000 })
 	alice := e.createUser(t, "alice")
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

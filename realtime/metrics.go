@@ -16,7 +16,10 @@ type metrics struct {
 	duplicates  prometheus.Counter
 	gapFills    prometheus.Counter
 	overflows   prometheus.Counter
-	rejected    *prometheus.CounterVec
+	// writeTimeouts are sockets aborted because a write did not finish in
+	// time: a client that stopped reading cannot receive a close frame.
+	writeTimeouts prometheus.Counter
+	rejected      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
@@ -27,11 +30,12 @@ func newMetrics(reg prometheus.Registerer, log *slog.Logger) *metrics {
 		socketsOpen: register(reg, log, prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "numeneon", Subsystem: "ws", Name: "sockets_open", Help: "WebSocket connections open on this process.",
 		})),
-		delivered:  counter("events_delivered_total", "Live events written to sockets."),
-		replayed:   counter("events_replayed_total", "Stored events written to sockets from the store (resume, gap fill, catch-up)."),
-		duplicates: counter("events_duplicate_dropped_total", "Live events dropped because the socket had already been sent their id."),
-		gapFills:   counter("gap_fills_total", "Live events whose id skipped ahead, so the socket filled the gap from the store first."),
-		overflows:  counter("queue_overflows_total", "Sockets closed with 4008 because their queue overflowed."),
+		delivered:     counter("events_delivered_total", "Live events written to sockets."),
+		replayed:      counter("events_replayed_total", "Stored events written to sockets from the store (resume, gap fill, catch-up)."),
+		duplicates:    counter("events_duplicate_dropped_total", "Live events dropped because the socket had already been sent their id."),
+		gapFills:      counter("gap_fills_total", "Live events whose id skipped ahead, so the socket filled the gap from the store first."),
+		overflows:     counter("queue_overflows_total", "Sockets closed with 4008 because their queue overflowed."),
+		writeTimeouts: counter("write_timeouts_total", "Sockets aborted without a close frame because a write did not finish within the write timeout (the client stopped reading)."),
 		rejected: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "numeneon", Subsystem: "ws", Name: "handshakes_rejected_total", Help: "WebSocket handshakes refused, by reason.",
 		}, []string{"reason"})),

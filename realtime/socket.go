@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -117,8 +118,9 @@ var tokenExpiredFrame = []byte(`{"type":"token_expired"}`)
 // writerState is what the writer keeps between its runs.
 type writerState struct {
 	greeting []byte    // connection_established, until it is sent
-	sent     int64     // the last stored id sent, or the client's since
+	sent     int64     // the socket's position: the last stored id sent, or where it started
 	known    bool      // sent is meaningful
+	written  int64     // the highest stored id this socket has written; 0: none
 	deadline time.Time // when the socket's authentication is up; zero: never
 	pings    pingClock
 }
@@ -135,9 +137,10 @@ func newSocket(h *Hub, conn *ws.Conn, u *numeneon.User, deadline time.Time) *soc
 	return s
 }
 
-// openSocket sets up an authenticated socket: it receives its user's
-// envelopes and knows where to start. It returns nil when the socket could
-// not be set up; the connection is closed then. On success the caller hands
+// openSocket sets up an authenticated socket whose user holds a
+// reservation (Hub.reserve): it receives its user's envelopes and knows
+// where to start. It returns nil when the socket could not be set up; the
+// connection is closed and the reservation given back then. On success the caller hands
 // the connection to the socket with conn.Start(s) (or SetHandler).
 func (h *Hub) openSocket(conn *ws.Conn, g numeneon.AccessGrant, since int64, hasSince bool) *socket {
 	u := g.User
@@ -147,6 +150,7 @@ func (h *Hub) openSocket(conn *ws.Conn, g numeneon.AccessGrant, since int64, has
 	}
 	if err := h.attach(s); err != nil {
 		s.cancel()
+		h.unreserve(u.ID)
 		code := ws.StatusTryAgainLater
 		if h.ctx.Err() != nil {
 			code = ws.StatusServiceRestart
@@ -355,7 +359,8 @@ func (s *socket) close(why endReason, sessionCode ws.StatusCode) {
 		s.conn.Close(CloseSlowConsumer, "slow consumer; reconnect with since")
 	case endTokenExpired:
 		if err := s.conn.Write(ws.OpText, tokenExpiredFrame, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
-			return // the write failure closed the connection
+			s.writeFailed(err) // and closed the connection
+			return
 		}
 		s.conn.Close(CloseUnauthorized, "token expired")
 	case endStoreFailed:
@@ -389,7 +394,9 @@ func (s *socket) do(w *requests) endReason {
 		}
 	}
 	if w.resume {
-		s.out.sent, s.out.known = w.resumeFrom, true
+		if err := s.resumeFrom(w.resumeFrom); err != nil {
+			return s.failed(err)
+		}
 		w.catchUp = true
 	}
 	if w.catchUp && s.out.known {
@@ -406,6 +413,21 @@ func (s *socket) do(w *requests) endReason {
 		return s.failed(err)
 	}
 	return endNone
+}
+
+// resumeFrom sets where the socket continues: after since, the client's
+// last seen id, clamped to the user's newest stored id (a since from the
+// future would otherwise mute every live event until ids caught up), and
+// never below what this socket has written (a resume on an open socket
+// must not send an event twice). A socket that started at the newest id
+// without since has written nothing: a resume may replay what came before.
+func (s *socket) resumeFrom(since int64) error {
+	newest, err := s.hub.lastNotificationID(s.ctx, s.userID)
+	if err != nil {
+		return err
+	}
+	s.out.sent, s.out.known = max(min(since, newest), s.out.written), true
+	return nil
 }
 
 // failed chooses how the socket ends after err.
@@ -446,8 +468,7 @@ func (s *socket) onTick(b *batch) endReason {
 		}
 		s.out.pings.sent(now, s.conn.Pongs())
 		if err := s.conn.Ping(now.Add(cfg.WriteTimeout)); err != nil {
-			s.hub.log.Debug("ping failed", "user_id", s.userID, "error", err)
-			return s.failed(fmt.Errorf("%w: %w", errWriteFailed, err))
+			return s.failed(s.writeFailed(err))
 		}
 	}
 	s.timer.Reset(s.nextTick(now))
@@ -467,6 +488,21 @@ func (s *socket) nextTick(now time.Time) time.Duration {
 // errWriteFailed marks a failed write: the connection is gone, so there is
 // no close frame to send.
 var errWriteFailed = errors.New("write to socket")
+
+// writeFailed counts and wraps a failed write. A write that did not finish
+// within WriteTimeout means the client stopped reading: its TCP window is
+// full, so no close frame (4008 or any other) could reach it either. The
+// connection was aborted, possibly inside a frame; the client reconnects
+// with since and loses nothing.
+func (s *socket) writeFailed(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		s.hub.metrics.writeTimeouts.Inc()
+		s.hub.log.Info("socket write timed out; connection aborted", "user_id", s.userID, "write_timeout", s.hub.cfg.WriteTimeout)
+	} else {
+		s.hub.log.Debug("socket write failed", "user_id", s.userID, "error", err)
+	}
+	return fmt.Errorf("%w: %w", errWriteFailed, err)
+}
 
 var errOverflowed = errors.New("socket queue overflowed")
 
@@ -538,15 +574,21 @@ func (s *socket) replay(b *batch) error {
 	}
 }
 
-// batchLimit is how many frames a batch gathers before it writes them: a
-// long replay goes out page by page rather than all held in memory.
-const batchLimit = replayPageSize
+// A batch is written once it holds batchLimit frames or batchBytes bytes:
+// a long replay goes out page by page rather than all held in memory, and
+// each write is small enough to finish within WriteTimeout for a client
+// that reads.
+const (
+	batchLimit = replayPageSize
+	batchBytes = 256 << 10
+)
 
 // batch gathers the frames of one writer round, to write them together
 // with one system call.
 type batch struct {
 	s         *socket
 	frames    [][]byte
+	bytes     int // the size of frames
 	delivered int // live events among frames, for the metrics
 	replayed  int // stored events read from the store among frames
 }
@@ -557,14 +599,15 @@ func (s *socket) newBatch() *batch { return &batch{s: s} }
 // when it is full. The socket counts id as sent from now on: a later write
 // failure ends the socket anyway.
 func (b *batch) add(frame []byte, id int64) error {
-	if len(b.frames) >= batchLimit {
+	if len(b.frames) >= batchLimit || b.bytes >= batchBytes {
 		if err := b.flush(); err != nil {
 			return err
 		}
 	}
 	b.frames = append(b.frames, frame)
+	b.bytes += len(frame)
 	if id > 0 {
-		b.s.out.sent, b.s.out.known = id, true
+		b.s.out.sent, b.s.out.known, b.s.out.written = id, true, id
 	}
 	return nil
 }
@@ -574,7 +617,7 @@ func (b *batch) flush() error {
 	s := b.s
 	defer func() {
 		clear(b.frames) // drop references to frames written
-		b.frames = b.frames[:0]
+		b.frames, b.bytes = b.frames[:0], 0
 	}()
 	if len(b.frames) == 0 {
 		return nil
@@ -583,7 +626,7 @@ func (b *batch) flush() error {
 		return errOverflowed
 	}
 	if err := s.conn.WriteTexts(b.frames, time.Now().Add(s.hub.cfg.WriteTimeout)); err != nil {
-		return fmt.Errorf("%w: %w", errWriteFailed, err)
+		return s.writeFailed(err)
 	}
 	m := s.hub.metrics
 	m.delivered.Add(float64(b.delivered))

@@ -60,7 +60,7 @@ func (e *HandshakeError) Error() string { return "websocket handshake: " + e.Rea
 // Upgrade answers a WebSocket handshake and returns the connection, which
 // reads nothing until Start. A request that is not a valid handshake is
 // answered with an HTTP error (405; 426 for a missing upgrade or another
-// protocol version; 400 for a bad key) and a *HandshakeError is
+// protocol version; 505 for HTTP/1.0; 400 for a bad key) and a *HandshakeError is
 // returned. Checks of origin, authentication and rate are the caller's and
 // come first.
 func Upgrade(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error) {
@@ -133,6 +133,10 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error
 func checkHandshake(r *http.Request) (string, *HandshakeError) {
 	if r.Method != http.MethodGet {
 		return "", &HandshakeError{http.StatusMethodNotAllowed, "the handshake's method must be GET"}
+	}
+	if !r.ProtoAtLeast(1, 1) {
+		// RFC 6455 section 4.1: the request is HTTP/1.1 or later.
+		return "", &HandshakeError{http.StatusHTTPVersionNotSupported, "the handshake needs HTTP/1.1"}
 	}
 	if !headerHasToken(r.Header, "Connection", "upgrade") {
 		return "", &HandshakeError{http.StatusUpgradeRequired, `the handshake needs "Connection: Upgrade"`}

@@ -150,6 +150,8 @@ func TestHandshakeRefused(t *testing.T) {
 			http.StatusBadRequest, nil},
 		{"key of 15 bytes", "GET / HTTP/1.1\r\n" + host + upgrade + connHdr + "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4P\r\n" + version + "\r\n",
 			http.StatusBadRequest, nil},
+		{"HTTP/1.0", "GET / HTTP/1.0\r\n" + host + upgrade + connHdr + key + version + "\r\n",
+			http.StatusHTTPVersionNotSupported, nil},
 		{"key of 17 bytes", "GET / HTTP/1.1\r\n" + host + upgrade + connHdr + "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEBE=\r\n" + version + "\r\n",
 			http.StatusBadRequest, nil},
 	}

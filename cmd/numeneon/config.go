@@ -53,6 +53,9 @@ type Config struct {
 	// socket outlives its token while the user stays signed in) or
 	// "enforce" (it closes with 4001 when the token expires).
 	SocketTokenExpiry realtime.TokenExpiry
+	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
+	// hold on one process (realtime.DefaultSocketsPerUser).
+	SocketsPerUser int
 
 	secretGenerated bool
 }
@@ -135,6 +138,14 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	if c.SocketTokenExpiry == "" {
 		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
 	}
+	c.SocketsPerUser = realtime.DefaultSocketsPerUser
+	if v := getenv("SOCKETS_PER_USER"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("SOCKETS_PER_USER=%q: not a number", v)
+		}
+		c.SocketsPerUser = n
+	}
 	return nil
 }
 
@@ -172,6 +183,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 		c.SocketTokenExpiry = realtime.TokenExpiry(s)
 		return nil
 	})
+	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
 	return fs
 }
 
@@ -202,6 +214,9 @@ func (c *Config) validate() error {
 	}
 	if e := c.SocketTokenExpiry; e != realtime.TokenExpirySignedIn && e != realtime.TokenExpiryEnforce {
 		errs = append(errs, fmt.Errorf("SOCKET_TOKEN_EXPIRY=%q: want %s or %s", e, realtime.TokenExpirySignedIn, realtime.TokenExpiryEnforce))
+	}
+	if c.SocketsPerUser < 1 {
+		errs = append(errs, fmt.Errorf("SOCKETS_PER_USER=%d: want at least 1", c.SocketsPerUser))
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
@@ -363,6 +378,7 @@ func (c *Config) describe(w io.Writer) {
 		fmt.Fprintf(w, "CLIENT_IP_HEADER %s\n", c.ClientIPHeader)
 	}
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
+	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

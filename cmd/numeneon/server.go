@@ -99,6 +99,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		Registerer:     reg,
 
 		SocketTokenExpiry: cfg.SocketTokenExpiry,
+		SocketsPerUser:    cfg.SocketsPerUser,
 	})
 	apiSrv, err = api.NewServer(api.Config{
 		App:            svc,
