@@ -26,6 +26,7 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	const n = 2000
 	e := newEnv(b, func(c *realtime.Config) {
 		c.Logger = slog.New(slog.DiscardHandler)
+		c.SocketsPerUser = n
 	})
 	const users = 50
 	for i := range users {
