@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/web"
 )
 
 // Config is what a Server is built from. Zero values are the documented
@@ -55,6 +56,9 @@ type Config struct {
 
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
+	// UI is the browser UI, served at "/" to requests that ask for HTML
+	// and at /assets/; nil serves none ("/" always answers the JSON status).
+	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
 
@@ -118,7 +122,11 @@ func NewServer(cfg Config) (*Server, error) {
 // routes registers every route of API.md that exists so far. Posts, stories,
 // studio and web push get their own file and their block here.
 func (s *Server) routes() {
-	s.handle("GET /", s.handleStatus)
+	s.handle("GET /", s.handleRoot)
+	s.handle("GET /api/", s.handleStatus)
+	if s.cfg.UI != nil {
+		s.mux.Handle("GET "+web.AssetPrefix, s.cfg.UI)
+	}
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	if s.cfg.Gatherer != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/numeneon/numeneon/inmem"
 	"github.com/numeneon/numeneon/realtime"
 	"github.com/numeneon/numeneon/redis"
+	"github.com/numeneon/numeneon/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -109,6 +110,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		RateLimits:     cfg.RateLimits,
 		ClientIPHeader: cfg.ClientIPHeader,
 		Socket:         s.hub,
+		UI:             web.NewHandler(),
 		Ready:          s.ready,
 		Registerer:     reg,
 		Gatherer:       reg,
