@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/internal/djangocompat"
 )
 
 func TestSignupLoginMe(t *testing.T) {
@@ -114,18 +114,7 @@ func TestStrictRefreshRotation(t *testing.T) {
 // argon2id.
 func TestLoginUpgradesDjangoHash(t *testing.T) {
 	ts := newTestServer(t, api.Config{})
-	raw, err := os.ReadFile("/work/shared/testdata/django-compat.json")
-	if err != nil {
-		t.Skipf("compatibility vectors unavailable: %v", err)
-	}
-	var vectors struct {
-		Passwords []struct{ Password, Hash string }
-	}
-	mustUnmarshal(t, raw, &vectors)
-	hash := vectors.Passwords[0].Hash
-	if !strings.HasPrefix(hash, "pbkdf2_sha256$") || vectors.Passwords[0].Password != "test123" {
-		t.Fatalf("unexpected vector %+v", vectors.Passwords[0])
-	}
+	hash := djangocompat.Django32Hash(t)
 	ctx := context.Background()
 	u := &numeneon.User{Username: "legacy", Email: "legacy@example.com", PasswordHash: hash, IsActive: true}
 	if err := ts.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {

@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/internal/djangocompat"
 )
 
 func TestSignupRules(t *testing.T) {
@@ -88,7 +87,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 func TestLoginUpgradesDjangoHash(t *testing.T) {
 	e := mustOpenEnv(t)
 	ctx := context.Background()
-	u := &numeneon.User{Username: "legacy", Email: "legacy@example.com", PasswordHash: djangoHash(t), IsActive: true}
+	u := &numeneon.User{Username: "legacy", Email: "legacy@example.com", PasswordHash: djangocompat.Django32Hash(t), IsActive: true}
 	if err := e.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
@@ -109,29 +108,6 @@ func TestLoginUpgradesDjangoHash(t *testing.T) {
 	if _, err := e.svc.Login(ctx, "legacy@example.com", "test123"); err != nil {
 		t.Errorf("login with the upgraded hash: %v", err)
 	}
-}
-
-// djangoHash returns the Django 3.2 pbkdf2 hash of "test123" from the
-// shared compatibility vectors.
-func djangoHash(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("/work/shared/testdata/django-compat.json")
-	if err != nil {
-		t.Skipf("compatibility vectors unavailable: %v", err)
-	}
-	var v struct {
-		Passwords []struct{ Password, Hash string }
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range v.Passwords {
-		if p.Password == "test123" && strings.Contains(p.Hash, "$260000$") {
-			return p.Hash
-		}
-	}
-	t.Fatal("no Django 3.2 hash of test123 in the vectors")
-	return ""
 }
 
 func TestAuthenticateAccess(t *testing.T) {

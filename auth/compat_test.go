@@ -7,12 +7,13 @@ import (
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/auth"
+	"github.com/numeneon/numeneon/internal/djangocompat"
 )
 
 // Tokens minted by simplejwt with the same SECRET_KEY must keep working after
 // the switch, and the ones it would refuse must stay refused.
 func TestParse_DjangoTokens(t *testing.T) {
-	compat := mustLoadDjangoCompat(t)
+	compat := djangocompat.Load(t)
 	tokens := auth.NewTokens([]byte(compat.SecretKey))
 	for _, tc := range compat.Tokens {
 		t.Run(tc.Name, func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestParse_DjangoTokens(t *testing.T) {
 // Users who signed up on the original backend log in with the password they
 // know, and are moved to argon2id on that login.
 func TestVerifyPassword_DjangoPBKDF2(t *testing.T) {
-	compat := mustLoadDjangoCompat(t)
+	compat := djangocompat.Load(t)
 	for _, tc := range compat.Passwords {
 		t.Run(tc.Name, func(t *testing.T) {
 			ok, needsUpgrade, err := auth.VerifyPassword(tc.Hash, tc.Password)

@@ -1,5 +1,5 @@
 // Package client is a Go client of NUMENEON's public HTTP and WebSocket API.
-// It speaks only the documented contract (../shared/API.md), so it can drive
+// It speaks only the public contract, so it can drive
 // any deployment: the load tool (numeneon bench) and the end-to-end tests
 // use it.
 package client

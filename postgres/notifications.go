@@ -77,3 +77,37 @@ func (t *Tx) MarkNotificationsRead(ctx context.Context, userID, upTo int64) (int
 	}
 	return tag.RowsAffected(), nil
 }
+
+// StoredEnvelopes returns the envelopes of the stored notifications named by
+// refs (UserID and ID), as Notification.Envelope builds them, in one query
+// and in no particular order; a notification not found is missing from the
+// result. The PostgreSQL channel layer (pglayer) reads with it the events
+// whose frames were too long to travel in a notification.
+func (s *Store) StoredEnvelopes(ctx context.Context, refs []numeneon.Envelope) ([]numeneon.Envelope, error) {
+	users := make([]int64, len(refs))
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		users[i], ids[i] = r.UserID, r.ID
+	}
+	op := fmt.Sprintf("read %d stored notifications", len(refs))
+	rows, err := s.pool.Query(ctx, `SELECT n.user_id, n.id, n.type, n.data::text FROM notifications n
+		JOIN unnest($1::bigint[], $2::bigint[]) AS r(user_id, id) USING (user_id, id)`, users, ids)
+	if err != nil {
+		return nil, mapError(err, op)
+	}
+	envs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (numeneon.Envelope, error) {
+		n := numeneon.Notification{}
+		var data *string
+		if err := row.Scan(&n.UserID, &n.ID, &n.Type, &data); err != nil {
+			return numeneon.Envelope{}, err
+		}
+		if data != nil {
+			n.Data = json.RawMessage(*data)
+		}
+		return n.Envelope(), nil
+	})
+	if err != nil {
+		return nil, mapError(err, op)
+	}
+	return envs, nil
+}

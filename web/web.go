@@ -96,8 +96,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutPrefix(r.URL.Path, AssetPrefix)
 	a := h.assets[name]
 	if !ok || a == nil || name == "index.html" {
+		// JSON, like every other error of the server.
 		setSecurityHeaders(w.Header())
-		http.Error(w, "Not found.", http.StatusNotFound)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"detail":"No such file."}` + "\n"))
 		return
 	}
 	h.serve(w, r, a)

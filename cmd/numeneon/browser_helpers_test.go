@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,50 +14,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/numeneon/numeneon/internal/testsvc"
+	"github.com/numeneon/numeneon/internal/testbrowser"
 )
 
 // This file drives real headless Chromium pages for the web UI tests: one
 // browser, one isolated browser context (its own storage) per user, console
 // errors collected, and screenshots at a phone and a desktop width.
-
-// chromiumPath finds Chromium: $NUMENEON_TEST_CHROMIUM, then chromium,
-// chromium-browser and google-chrome on the PATH. Without one the test
-// skips, or fails under NUMENEON_REQUIRE_SERVICES=1.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("NUMENEON_TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	testsvc.Unavailable(t, "Chromium: none on the PATH (set NUMENEON_TEST_CHROMIUM)")
-	return ""
-}
-
-// startBrowser starts one headless Chromium for the test and returns its
-// context; it is stopped when the test ends.
-func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		testsvc.Unavailable(t, "start Chromium: %v", err)
-	}
-	return ctx
-}
 
 // viewport sizes of the screenshots.
 var (
@@ -71,7 +32,7 @@ type uiPage struct {
 	t    *testing.T
 	name string
 	base string
-	ctx  context.Context
+	page *testbrowser.Page
 
 	mu       sync.Mutex
 	console  []consoleEntry
@@ -85,15 +46,11 @@ type consoleEntry struct {
 
 // openPage opens base in a fresh browser context at desktop size and
 // starts collecting the page's console errors and uncaught exceptions.
-func openPage(t *testing.T, browser context.Context, name, base string) *uiPage {
+func openPage(t *testing.T, browser *testbrowser.Browser, name, base string) *uiPage {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	p := &uiPage{t: t, name: name, base: base, ctx: ctx}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktop[0], desktop[1])); err != nil {
-		t.Fatalf("open page %s: %v", name, err)
-	}
-	messages := chromedp.Console(ctx)
+	p := &uiPage{t: t, name: name, base: base, page: browser.NewPage(t)}
+	p.do(chromedp.EmulateViewport(desktop[0], desktop[1]))
+	messages := p.page.Console()
 	go func() {
 		for m, err := range messages {
 			if err != nil {
@@ -136,9 +93,9 @@ func (p *uiPage) tolerateWhile(fn func(text string) bool) (stop func()) {
 
 func (p *uiPage) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(p.t.Context(), 30*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	if err := p.page.Do(ctx, actions...); err != nil {
 		p.t.Fatalf("%s's page: %v", p.name, err)
 	}
 }
@@ -146,9 +103,9 @@ func (p *uiPage) do(actions ...chromedp.Action[chromedp.Void]) {
 // eval runs a JavaScript expression in the page and decodes its value.
 func eval[T any](p *uiPage, js string) T {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(p.t.Context(), 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := testbrowser.Run(ctx, p.page, chromedp.Evaluate[T](js))
 	if err != nil {
 		p.t.Fatalf("%s's page: evaluate %s: %v", p.name, js, err)
 	}
@@ -160,9 +117,9 @@ func eval[T any](p *uiPage, js string) T {
 func (p *uiPage) waitFor(what, cond string, d time.Duration) time.Duration {
 	p.t.Helper()
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(p.ctx, d+5*time.Second)
+	ctx, cancel := context.WithTimeout(p.t.Context(), d+5*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond,
+	_, err := testbrowser.Run(ctx, p.page, chromedp.Poll[bool](cond,
 		chromedp.WithPollingInterval(25*time.Millisecond), chromedp.WithPollingTimeout(d)))
 	if err != nil {
 		p.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
@@ -228,20 +185,20 @@ func (p *uiPage) shot(step string) {
 		{"phone", phone, []chromedp.EmulateViewportOption{chromedp.EmulateTouch, chromedp.EmulatePortrait}},
 		{"desktop", desktop, nil},
 	} {
-		ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-		err := chromedp.Do(ctx, chromedp.EmulateViewport(size.wh[0], size.wh[1], size.opts...))
+		ctx, cancel := context.WithTimeout(p.t.Context(), 20*time.Second)
+		err := p.page.Do(ctx, chromedp.EmulateViewport(size.wh[0], size.wh[1], size.opts...))
 		var png []byte
 		if err == nil {
 			// Two frames for the layout to settle at the new width.
-			_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](
+			_, err = testbrowser.Run(ctx, p.page, chromedp.Evaluate[bool](
 				`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
 		}
 		if err == nil {
 			// Nothing may be wider than the screen.
-			if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - innerWidth`)); err == nil && w > 0 {
+			if w, err := testbrowser.Run(ctx, p.page, chromedp.Evaluate[int](`document.documentElement.scrollWidth - innerWidth`)); err == nil && w > 0 {
 				p.t.Errorf("%s's page at step %s is %d px wider than the %s screen", p.name, step, w, size.name)
 			}
-			png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			png, err = testbrowser.Run(ctx, p.page, chromedp.CaptureScreenshot())
 		}
 		cancel()
 		if err != nil {

@@ -36,8 +36,9 @@ type Config struct {
 	Workers        int    // WEB_CONCURRENCY, 1
 	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
 	ClientIPHeader string // CLIENT_IP_HEADER: header of a trusted proxy carrying the client address
-	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = redis.DefaultHeartbeatInterval:
-	// how often a process tells the others it is alive (one Redis command).
+	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = 40s (the redis and
+	// pglayer defaults): how often a process tells the others it is alive
+	// (one Redis command, or one PostgreSQL statement).
 	PresenceHeartbeat time.Duration
 	// RefreshRotation is REFRESH_ROTATION: "reuse" (a used refresh token
 	// stays valid until it expires, the original's behaviour and the
@@ -62,9 +63,6 @@ type Config struct {
 
 // Production reports whether the production switch is on.
 func (c *Config) Production() bool { return c.Env == "production" }
-
-// SharedLayer reports whether events can cross processes.
-func (c *Config) SharedLayer() bool { return c.RedisURL != "" }
 
 // loadEnv fills c from the environment. getenv is os.Getenv outside tests.
 func (c *Config) loadEnv(getenv func(string) string) error {
@@ -222,7 +220,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
 	}
 	if c.Workers > 1 && !c.SharedLayer() {
-		errs = append(errs, fmt.Errorf("--workers=%d without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; set REDIS_URL=redis://… (or rediss://…) or run one worker", c.Workers))
+		errs = append(errs, fmt.Errorf("--workers=%d on SQLite without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; use PostgreSQL (DATABASE_URL=postgres://…), set REDIS_URL=redis://… (or rediss://…), or run one worker", c.Workers))
 	}
 	if c.Workers > 1 && c.Port == 0 {
 		errs = append(errs, errors.New("--workers>1 needs a fixed --port: the workers share it"))
@@ -340,10 +338,11 @@ func (c *Config) describe(w io.Writer) {
 	if db == "" {
 		db = "sqlite:" + c.sqlitePath() + " (default)"
 	}
-	layer := "in-process (one process only)"
+	redisURL := "(not set)"
 	if c.RedisURL != "" {
-		layer = "redis " + maskURL(c.RedisURL)
+		redisURL = maskURL(c.RedisURL)
 	}
+	layer, why := c.layerChoice()
 	secret := "(not set: a development key is generated on the first serve)"
 	switch {
 	case c.SecretKey != "" && c.secretGenerated:
@@ -362,7 +361,8 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "NUMENEON_ENV     %s\n", c.Env)
 	fmt.Fprintf(w, "PORT             %d\n", c.Port)
 	fmt.Fprintf(w, "DATABASE_URL     %s [%s]\n", maskURL(db), kind)
-	fmt.Fprintf(w, "REDIS_URL        %s\n", layer)
+	fmt.Fprintf(w, "REDIS_URL        %s\n", redisURL)
+	fmt.Fprintf(w, "channel layer    %s (%s)\n", layer, why)
 	fmt.Fprintf(w, "SECRET_KEY       %s\n", secret)
 	fmt.Fprintf(w, "ALLOWED_ORIGINS  %s\n", origins)
 	fmt.Fprintf(w, "WEB_CONCURRENCY  %d\n", c.Workers)

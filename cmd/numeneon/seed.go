@@ -10,8 +10,7 @@ import (
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
-	"github.com/numeneon/numeneon/inmem"
-	"github.com/numeneon/numeneon/redis"
+	"github.com/numeneon/numeneon/pglayer"
 )
 
 // seedPassword is every demo user's password. The accounts are for trying
@@ -65,15 +64,18 @@ func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Wr
 		return err
 	}
 	defer store.Close()
-	// With a shared layer, a server already running delivers the seeded
-	// events live; without one they wait in the store for the next resume.
-	var layer numeneon.Layer = inmem.NewLayer()
-	if cfg.RedisURL != "" {
-		if layer, err = redis.NewLayer(ctx, redis.Options{URL: cfg.RedisURL, Logger: logger}); err != nil {
-			return fmt.Errorf("connect the redis channel layer: %w", err)
-		}
+	// Through the configured layer, a server already running delivers the
+	// seeded events live (a SQLite server's wait in the store for the next
+	// resume).
+	events, _ := store.(pglayer.Events)
+	layer, presence, err := openLayer(ctx, cfg, events, logger)
+	if err != nil {
+		return err
 	}
-	defer layer.Close()
+	defer func() {
+		_ = presence.Close()
+		_ = layer.Close()
+	}()
 	svc := app.NewService(store, layer, auth.NewTokens([]byte(cfg.SecretKey)), logger)
 	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
 		return err

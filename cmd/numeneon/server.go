@@ -15,9 +15,8 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/groupcommit"
-	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/pglayer"
 	"github.com/numeneon/numeneon/realtime"
-	"github.com/numeneon/numeneon/redis"
 	"github.com/numeneon/numeneon/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -58,17 +57,12 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	if s.store, err = openStore(ctx, cfg, migrate); err != nil {
 		return err
 	}
-	if cfg.RedisURL != "" {
-		opts := redis.Options{URL: cfg.RedisURL, Logger: s.Logger, HeartbeatInterval: cfg.PresenceHeartbeat}
-		if s.layer, err = redis.NewLayer(ctx, opts); err != nil {
-			return fmt.Errorf("connect the redis channel layer: %w", err)
-		}
-		if s.presence, err = redis.NewPresence(ctx, opts); err != nil {
-			return fmt.Errorf("connect redis presence: %w", err)
-		}
-	} else {
-		s.layer, s.presence = inmem.NewLayer(), inmem.NewPresence()
+	events, _ := s.store.(pglayer.Events)
+	if s.layer, s.presence, err = openLayer(ctx, cfg, events, s.Logger); err != nil {
+		return err
 	}
+	layer, why := cfg.layerChoice()
+	s.Logger.Info("channel layer", "layer", layer, "why", why)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -197,8 +191,6 @@ func (s *Server) Close() error {
 }
 
 func layerName(cfg *Config) string {
-	if cfg.RedisURL != "" {
-		return "redis"
-	}
-	return "in-process"
+	kind, _ := cfg.layerChoice()
+	return kind
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numeneon/numeneon/internal/testbrowser"
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
 
@@ -32,7 +33,7 @@ const (
 // three, in order, once. Screenshots of every step, at a phone's and a
 // desktop's width, go to the folder the log names.
 func TestWebUITwoBrowsers(t *testing.T) {
-	browser := startBrowser(t)
+	browser := testbrowser.Start(t)
 	// A Redis of its own: processes of other tests on the shared one use
 	// the same channel names, and their users have the same ids.
 	env := sharedEnv(t, testsvc.StartRedis(t).URL)

@@ -1,42 +1,47 @@
-// Package testbrowser runs a real headless Chromium for tests and drives it
-// over the Chrome DevTools Protocol (CDP): open a page, run a script in it
-// and return its result. Tests skip without Chromium on a laptop and fail
-// without it in CI (NUMENEON_REQUIRE_SERVICES=1), like the other services
-// in internal/testsvc.
+// Package testbrowser runs a real headless Chromium for tests, driven with
+// github.com/chromedp/chromedp: open a page, run a script in it and get its
+// result, or run any chromedp action. One browser serves several pages, each
+// in its own browser context (its own cookies and storage), so one test can
+// be two users at once. Tests skip without Chromium on a laptop and fail
+// without it in CI (NUMENEON_REQUIRE_SERVICES=1), like the services of
+// internal/testsvc.
 package testbrowser
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"iter"
 	"os"
 	"os/exec"
-	"regexp"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/chromedp/chromedp"
 
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
 
-// Browser is one headless Chromium process with one page.
-type Browser struct {
-	conn *websocket.Conn
+// startTimeout bounds the launch of Chromium and the opening of a page: a
+// browser that does not start fails the test instead of hanging it.
+const startTimeout = 30 * time.Second
 
-	mu     sync.Mutex
-	nextID int64
+// Browser is one headless Chromium process with a fresh profile, stopped
+// when the test ends. Its methods Open, Eval and Do act on its first page;
+// NewPage opens more.
+type Browser struct {
+	*Page
+	ctx context.Context // the chromedp context that owns the browser
 }
 
-// binary finds Chromium: $NUMENEON_TEST_CHROMIUM, then chromium and
-// chromium-browser on the PATH.
+// Page is one tab. Its methods may be called from one goroutine at a time;
+// pages are independent of each other.
+type Page struct {
+	ctx context.Context // the chromedp context of the tab
+}
+
+// binary finds Chromium: $NUMENEON_TEST_CHROMIUM, then chromium,
+// chromium-browser and google-chrome on the PATH.
 func binary() (string, error) {
 	if p := os.Getenv("NUMENEON_TEST_CHROMIUM"); p != "" {
 		return p, nil
@@ -49,195 +54,116 @@ func binary() (string, error) {
 	return "", errors.New("no chromium on the PATH (set NUMENEON_TEST_CHROMIUM)")
 }
 
-var devtoolsLine = regexp.MustCompile(`DevTools listening on (ws://\S+)`)
-
-// Start launches Chromium headless with a fresh profile; it is stopped when
-// the test ends.
+// Start launches Chromium headless with a fresh user data directory; it is
+// stopped, and the directory removed, when the test ends.
 func Start(tb testing.TB) *Browser {
 	tb.Helper()
 	bin, err := binary()
 	if err != nil {
 		testsvc.Unavailable(tb, "Chromium: %v", err)
 	}
-	// The profile directory is removed by hand, after every process of the
-	// browser is gone: its helpers write there until then.
-	profile, err := os.MkdirTemp("", "numeneon-chromium-")
-	if err != nil {
-		tb.Fatalf("profile directory: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--remote-debugging-port=0",
-		"--user-data-dir="+profile, "about:blank")
-	// Chromium starts helper processes: kill the whole group.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
+	// Without UserDataDir, chromedp makes a fresh temporary one and removes
+	// it once every process of the browser is gone.
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		// /dev/shm is small in containers; tabs crash when it fills.
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	tb.Cleanup(func() {
+		closeCtx, closeCancel := context.WithTimeout(ctx, 10*time.Second)
+		defer closeCancel()
+		if err := chromedp.Cancel(closeCtx); err != nil && !errors.Is(err, context.Canceled) {
+			tb.Logf("close Chromium: %v", err)
+		}
 		cancel()
-		tb.Fatalf("chromium stderr: %v", err)
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
+		allocCancel() // waits for the process and removes its directory
+	})
+	if err := firstRun(ctx); err != nil {
 		testsvc.Unavailable(tb, "start Chromium %s: %v", bin, err)
 	}
-	tb.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		var err error
-		for range 50 { // helpers killed with the group may still be exiting
-			if err = os.RemoveAll(profile); err == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		tb.Logf("remove browser profile %s: %v", profile, err)
-	})
+	return &Browser{Page: &Page{ctx: ctx}, ctx: ctx}
+}
 
-	// Chromium prints the browser's DevTools address on stderr once ready.
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := devtoolsLine.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	var browserURL string
+// firstRun runs nothing on a new chromedp context, which starts its browser
+// or opens its tab. That first run must get ctx itself, not a child with a
+// deadline (the browser or tab lives as long as the first run's context),
+// so the wait is bounded here instead.
+func firstRun(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(ctx) }()
 	select {
-	case browserURL = <-found:
-	case <-time.After(30 * time.Second):
-		tb.Fatalf("Chromium did not print its DevTools address within 30 s")
+	case err := <-done:
+		return err
+	case <-time.After(startTimeout):
+		return fmt.Errorf("not ready within %v", startTimeout)
 	}
-
-	pageURL, err := firstPage(browserURL)
-	if err != nil {
-		tb.Fatalf("find Chromium's page: %v", err)
-	}
-	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer dcancel()
-	conn, _, err := websocket.Dial(dctx, pageURL, nil)
-	if err != nil {
-		tb.Fatalf("connect to Chromium's page: %v", err)
-	}
-	conn.SetReadLimit(-1)
-	tb.Cleanup(func() { conn.CloseNow() })
-	return &Browser{conn: conn}
 }
 
-// firstPage asks the DevTools HTTP endpoint for the page target.
-func firstPage(browserURL string) (string, error) {
-	host := strings.TrimPrefix(browserURL, "ws://")
-	host = host[:strings.IndexByte(host, '/')]
-	resp, err := http.Get("http://" + host + "/json/list")
-	if err != nil {
-		return "", err
+// NewPage opens a tab in a browser context of its own, which shares no
+// cookies, storage or cache with the other pages: another user. It is
+// closed when the test ends.
+func (b *Browser) NewPage(tb testing.TB) *Page {
+	tb.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	tb.Cleanup(cancel)
+	if err := firstRun(ctx); err != nil {
+		tb.Fatalf("open a page: %v", err)
 	}
-	defer resp.Body.Close()
-	var targets []struct {
-		Type string `json:"type"`
-		URL  string `json:"webSocketDebuggerUrl"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&targets); err != nil {
-		return "", err
-	}
-	for _, t := range targets {
-		if t.Type == "page" {
-			return t.URL, nil
-		}
-	}
-	return "", fmt.Errorf("no page among %d targets", len(targets))
+	return &Page{ctx: ctx}
 }
 
-// call sends one CDP command and waits for its answer, skipping events.
-func (b *Browser) call(ctx context.Context, method string, params any) (json.RawMessage, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.nextID++
-	id := b.nextID
-	msg, err := json.Marshal(map[string]any{"id": id, "method": method, "params": params})
-	if err != nil {
-		return nil, err
+// Console returns the page's console messages, uncaught exceptions and
+// browser log entries from now on, as chromedp.Console does; the iteration
+// ends when the test's page closes.
+func (p *Page) Console() iter.Seq2[chromedp.ConsoleMessage, error] {
+	return chromedp.Console(p.ctx)
+}
+
+// Run runs action in page p until it finishes or ctx ends, and returns its
+// value; action is any chromedp action (chromedp.Text, chromedp.Evaluate,
+// chromedp.Click, ...).
+func Run[T any](ctx context.Context, p *Page, action chromedp.Action[T]) (T, error) {
+	runCtx, cancel := context.WithCancel(p.ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	v, err := chromedp.Run(runCtx, action)
+	if err != nil && ctx.Err() != nil {
+		return v, fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
-	if err := b.conn.Write(ctx, websocket.MessageText, msg); err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
-	}
-	for {
-		_, data, err := b.conn.Read(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", method, err)
-		}
-		var resp struct {
-			ID     int64           `json:"id"`
-			Result json.RawMessage `json:"result"`
-			Error  *struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(data, &resp); err != nil {
-			return nil, fmt.Errorf("%s: %w", method, err)
-		}
-		if resp.ID != id {
-			continue // an event, or an answer to nothing we wait for
-		}
-		if resp.Error != nil {
-			return nil, fmt.Errorf("%s: %s", method, resp.Error.Message)
-		}
-		return resp.Result, nil
-	}
+	return v, err
+}
+
+// Do runs steps in the page, in order, until one fails or ctx ends.
+func (p *Page) Do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
+	_, err := Run(ctx, p, chromedp.Steps(steps...))
+	return err
 }
 
 // Open navigates the page to url and waits until it has loaded.
-func (b *Browser) Open(ctx context.Context, url string) error {
-	if _, err := b.call(ctx, "Page.navigate", map[string]any{"url": url}); err != nil {
-		return err
+func (p *Page) Open(ctx context.Context, url string) error {
+	if err := p.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return fmt.Errorf("open %s: %w", url, err)
 	}
-	for {
-		state, err := b.Eval(ctx, `document.readyState`)
-		if err != nil {
-			return err
-		}
-		if state == `"complete"` {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	return nil
 }
 
 // Eval runs expression in the page, awaits it if it is a promise, and
-// returns its value as JSON. A thrown exception is an error.
-func (b *Browser) Eval(ctx context.Context, expression string) (string, error) {
-	res, err := b.call(ctx, "Runtime.evaluate", map[string]any{
-		"expression": expression, "awaitPromise": true, "returnByValue": true,
-	})
+// returns its value as JSON. A thrown exception or a rejected promise is an
+// error.
+func (p *Page) Eval(ctx context.Context, expression string) (string, error) {
+	raw, err := Run(ctx, p, chromedp.Evaluate[[]byte](expression, chromedp.EvalAwaitPromise))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("evaluate script: %w", err)
 	}
-	var out struct {
-		Result struct {
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		Exception *struct {
-			Text      string `json:"text"`
-			Exception struct {
-				Description string `json:"description"`
-			} `json:"exception"`
-		} `json:"exceptionDetails"`
-	}
-	if err := json.Unmarshal(res, &out); err != nil {
-		return "", err
-	}
-	if out.Exception != nil {
-		return "", fmt.Errorf("script threw: %s %s", out.Exception.Text, out.Exception.Exception.Description)
-	}
-	return string(out.Result.Value), nil
+	return string(raw), nil
 }
