@@ -201,7 +201,10 @@ function errorMessage(res, data) {
     }
     const fields = Object.entries(data)
       .filter(([, v]) => Array.isArray(v))
-      .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v.join(' ')}`);
+      .map(([k, v]) => {
+        const name = k.replace(/_/g, ' ');
+        return `${name.charAt(0).toUpperCase() + name.slice(1)}: ${v.join(' ')}`;
+      });
     if (fields.length) return fields.join(' ');
   }
   if (res.status >= 500) return `The server had a problem (${res.status}). Try again in a moment.`;

@@ -69,6 +69,7 @@ export function avatar(user, size = 40, online = undefined) {
     : h('span', { class: 'avatar-initial', 'aria-hidden': 'true' }, initial);
   const el = h('span', { class: 'avatar' }, inner);
   el.style.width = el.style.height = size + 'px';
+  el.style.fontSize = Math.round(size * 0.42) + 'px';
   el.style.setProperty('--avatar-bg', colours[((user && user.id) || 0) % colours.length]);
   // Only a friend known to be online gets a dot: the server tells when a
   // friend comes online or leaves, not who was online before this page.

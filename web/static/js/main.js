@@ -65,6 +65,11 @@ function render() {
   }
   replace(main);
   unmount = view.mount(main, params) || null;
+  // A new page starts at its top, and keyboard and screen-reader users
+  // start there too unless the page focused a field of its own.
+  if (document.activeElement === document.body || !document.contains(document.activeElement)) {
+    main.focus({ preventScroll: true });
+  }
 }
 
 function setChrome() {
@@ -164,7 +169,10 @@ onRefresh((token) => {
 for (const topic of ['activity', 'conversations', 'requests']) on(topic, updateBadges);
 on('activity', renderBell);
 
-window.addEventListener('hashchange', render);
+window.addEventListener('hashchange', () => {
+  window.scrollTo(0, 0);
+  render();
+});
 logoutButton.addEventListener('click', () => logout());
 document.getElementById('bell').addEventListener('click', bellToggled);
 

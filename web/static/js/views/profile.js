@@ -60,7 +60,7 @@ function mountMine(page) {
     const field = (label, name, value, props = {}) => h('div', { class: 'field' },
       h('label', { for: 'profile-' + name }, label),
       h(props.multiline ? 'textarea' : 'input', { id: 'profile-' + name, name, value: value || '', ...props, multiline: null }));
-    const error = h('p', { class: 'form-error', role: 'alert' });
+    const error = h('p', { class: 'form-error', role: 'alert', id: 'profile-error' });
     const save = h('button', { class: 'button primary', type: 'submit' }, 'Save profile');
     const form = h('form', { class: 'panel profile-form', 'aria-labelledby': 'h-edit' },
       h('h2', { id: 'h-edit' }, 'Edit profile'),
@@ -87,6 +87,18 @@ function mountMine(page) {
       } catch (err) {
         error.textContent = err.message;
         save.disabled = false;
+        // Point at the fields the server named.
+        for (const input of form.querySelectorAll('input, textarea')) {
+          const bad = !!(err.body && err.body[input.name]);
+          if (bad) {
+            input.setAttribute('aria-invalid', 'true');
+            input.setAttribute('aria-describedby', 'profile-error');
+          } else {
+            input.removeAttribute('aria-invalid');
+          }
+        }
+        const first = form.querySelector('[aria-invalid="true"]');
+        if (first) first.focus();
       }
     });
     replace(page, card(me, p), form,
