@@ -149,24 +149,27 @@ func (p *uiPage) typeInto(css, text string) {
 	p.do(chromedp.SendKeys(chromedp.CSS(css), text, chromedp.NodeVisible))
 }
 
-// shotDir is where screenshots go: $NUMENEON_TEST_SCREENSHOTS, or a new
-// temporary folder that outlives the test so it can be looked at.
+// screenshotDir is where a test's screenshots go: a folder named after
+// the test in $NUMENEON_TEST_SCREENSHOTS, or in a new temporary folder that
+// outlives the test so they can be looked at.
 var (
-	shotDirOnce sync.Once
-	shotDirPath string
-	shotSeq     int
-	shotMu      sync.Mutex
+	shotMu   sync.Mutex
+	shotBase string
+	shotSeq  = map[string]int{}
 )
 
 func screenshotDir(t *testing.T) string {
-	shotDirOnce.Do(func() {
-		shotDirPath = os.Getenv("NUMENEON_TEST_SCREENSHOTS")
-		if shotDirPath == "" {
-			shotDirPath, _ = os.MkdirTemp("", "numeneon-webui-screenshots-")
+	shotMu.Lock()
+	defer shotMu.Unlock()
+	if shotBase == "" {
+		shotBase = os.Getenv("NUMENEON_TEST_SCREENSHOTS")
+		if shotBase == "" {
+			shotBase, _ = os.MkdirTemp("", "numeneon-webui-screenshots-")
 		}
-		_ = os.MkdirAll(shotDirPath, 0o755)
-	})
-	return shotDirPath
+	}
+	dir := filepath.Join(shotBase, t.Name())
+	_ = os.MkdirAll(dir, 0o755)
+	return dir
 }
 
 // shot writes the page as a phone and as a desktop shows it.
@@ -174,8 +177,8 @@ func (p *uiPage) shot(step string) {
 	p.t.Helper()
 	dir := screenshotDir(p.t)
 	shotMu.Lock()
-	shotSeq++
-	n := shotSeq
+	shotSeq[p.t.Name()]++
+	n := shotSeq[p.t.Name()]
 	shotMu.Unlock()
 	for _, size := range []struct {
 		name string
@@ -194,6 +197,10 @@ func (p *uiPage) shot(step string) {
 				`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, chromedp.EvalAwaitPromise))
 		}
 		if err == nil {
+			// Every control has a name a screen reader can say.
+			if unnamed, err := testbrowser.Run(ctx, p.page, chromedp.Evaluate[[]string](unnamedControls)); err == nil && len(unnamed) > 0 {
+				p.t.Errorf("%s's page at step %s has controls without an accessible name: %q", p.name, step, unnamed)
+			}
 			// Nothing may be wider than the screen.
 			if w, err := testbrowser.Run(ctx, p.page, chromedp.Evaluate[int](`document.documentElement.scrollWidth - innerWidth`)); err == nil && w > 0 {
 				p.t.Errorf("%s's page at step %s is %d px wider than the %s screen", p.name, step, w, size.name)
@@ -211,6 +218,21 @@ func (p *uiPage) shot(step string) {
 		}
 	}
 }
+
+// unnamedControls lists the visible buttons, links and fields that have no
+// accessible name (aria-label, aria-labelledby, a label, or text), by their
+// HTML start.
+const unnamedControls = `[...document.querySelectorAll('button, a[href], input, textarea, select')]
+  .filter(el => el.getClientRects().length > 0 && el.type !== 'hidden')
+  .filter(el => {
+    if ((el.getAttribute('aria-label') || '').trim()) return false;
+    const by = el.getAttribute('aria-labelledby');
+    if (by && by.split(' ').some(id => (document.getElementById(id)?.textContent || '').trim())) return false;
+    if (el.labels && [...el.labels].some(l => l.textContent.trim())) return false;
+    if (el.matches('button, a') && el.textContent.trim()) return false;
+    return !(el.getAttribute('title') || '').trim();
+  })
+  .map(el => el.outerHTML.slice(0, 80))`
 
 // cutProxy is a TCP proxy in front of a server: Cut closes every connection
 // through it and refuses new ones (accepted, then closed at once) until

@@ -147,4 +147,9 @@ func TestWebUIAccount(t *testing.T) {
 		t.Errorf("refresh with the logged-out token: %d, want 401", resp.StatusCode)
 	}
 	cy.shot("logged-out")
+
+	// Back in with the keyboard alone: the form focuses its first field,
+	// Tab moves on, Enter submits.
+	cy.do(chromedp.KeyEvent("cy@example.com\tpassword-cy\r"))
+	cy.waitFor("connected after a keyboard login", `document.getElementById('conn').dataset.state === 'connected'`, 15*time.Second)
 }
