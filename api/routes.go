@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/numeneon/numeneon/web"
 )
 
 // route is one row of the route table: everything the server knows about a
@@ -71,7 +73,12 @@ func queryParam(name string, kind paramKind) param { return param{name, true, ki
 
 // routeTable is every route the server has, in API.md's order.
 var routeTable = []route{
-	{method: "GET", pattern: "/", handler: (*Server).handleStatus},
+	// "/" is the web UI for a browser and the status for everyone else;
+	// /api/ is always the status (health.go, web/).
+	{method: "GET", pattern: "/", handler: (*Server).handleRoot},
+	{method: "GET", pattern: "/api/", handler: (*Server).handleStatus},
+	{method: "GET", pattern: web.AssetPrefix, exact: true, handler: (*Server).serveUI,
+		serves: func(s *Server) bool { return s.cfg.UI != nil }},
 	{method: "GET", pattern: "/healthz", exact: true, handler: (*Server).handleHealthz},
 	{method: "GET", pattern: "/readyz", exact: true, handler: (*Server).handleReadyz},
 	{method: "GET", pattern: "/metrics", exact: true, handler: (*Server).serveMetrics,
@@ -192,6 +199,11 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	}
 	s.mux.HandleFunc(method+" "+path+"{$}", h)
 	s.mux.HandleFunc(method+" "+strings.TrimSuffix(path, "/"), h)
+}
+
+// serveUI serves the web UI's files below web.AssetPrefix.
+func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
+	s.cfg.UI.ServeHTTP(w, r)
 }
 
 // serveSocket is the WebSocket endpoint, Config.Socket.

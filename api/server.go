@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/web"
 )
 
 // Config is what a Server is built from. Zero values are the documented
@@ -54,6 +55,9 @@ type Config struct {
 
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
+	// UI is the browser UI, served at "/" to requests that ask for HTML
+	// and at /assets/; nil serves none ("/" always answers the JSON status).
+	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
 

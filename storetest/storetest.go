@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) numeneon.Store) {
 		{"Conversations", testConversations},
 		{"Notifications", testNotifications},
 		{"Stories", testStories},
+		{"Posts", testPosts},
 		{"Tokens", testTokens},
 		{"TokenFamilies", testTokenFamilies},
 		{"TokensValidAfter", testTokensValidAfter},

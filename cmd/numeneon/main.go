@@ -23,6 +23,7 @@ Usage:
   numeneon [serve] [flags]   run the server (the default)
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
+  numeneon seed [flags]      create demo users, friendships and messages (not in production) and print their logins
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command
 
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	switch name {
-	case "serve", "migrate", "check":
+	case "serve", "migrate", "check", "seed":
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, &cfg, logger)
 	case "check":
 		return runCheck(ctx, &cfg, stdout)
+	case "seed":
+		return runSeed(ctx, &cfg, logger, stdout)
 	}
 	if cfg.Workers > 1 && getenv("NUMENEON_WORKER_ID") == "" {
 		return runSupervisor(ctx, &cfg, logger)

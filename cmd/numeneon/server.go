@@ -17,6 +17,7 @@ import (
 	"github.com/numeneon/numeneon/groupcommit"
 	"github.com/numeneon/numeneon/pglayer"
 	"github.com/numeneon/numeneon/realtime"
+	"github.com/numeneon/numeneon/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -103,6 +104,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		RateLimits:     cfg.RateLimits,
 		ClientIPHeader: cfg.ClientIPHeader,
 		Socket:         s.hub,
+		UI:             web.NewHandler(),
 		Ready:          s.ready,
 		Registerer:     reg,
 		Gatherer:       reg,

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"testing"
@@ -118,6 +119,13 @@ func (b *Browser) NewPage(tb testing.TB) *Page {
 		tb.Fatalf("open a page: %v", err)
 	}
 	return &Page{ctx: ctx}
+}
+
+// Console returns the page's console messages, uncaught exceptions and
+// browser log entries from now on, as chromedp.Console does; the iteration
+// ends when the test's page closes.
+func (p *Page) Console() iter.Seq2[chromedp.ConsoleMessage, error] {
+	return chromedp.Console(p.ctx)
 }
 
 // Run runs action in page p until it finishes or ctx ends, and returns its
