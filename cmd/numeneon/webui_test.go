@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/numeneon/numeneon/internal/testbrowser"
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
@@ -70,6 +73,14 @@ func TestWebUITwoBrowsers(t *testing.T) {
 	}
 	b.shot("request-received")
 
+	// The bell lists it; opening the bell marks it read.
+	b.click("#bell")
+	b.waitFor("bell panel", `!document.getElementById('bell-panel').hidden && document.querySelectorAll('#bell-panel .activity-item').length === 1`, realtimeBound)
+	b.waitFor("badge cleared", `document.getElementById('badge-bell').hidden`, realtimeBound)
+	b.shot("bell")
+	b.do(chromedp.KeyEvent(kb.Escape))
+	b.waitFor("bell closed", `document.getElementById('bell-panel').hidden && document.activeElement.id === 'bell'`, realtimeBound)
+
 	// B accepts; A, on the friends page, sees B among the friends.
 	b.click(`button[aria-label="Accept friend request from ada"]`)
 	took = a.waitFor("friend accepted", `!!document.querySelector('#friends [data-user="bob"]')`, realtimeBound)
@@ -78,6 +89,8 @@ func TestWebUITwoBrowsers(t *testing.T) {
 
 	// Both open their thread; A types (B sees it) and sends.
 	b.goTo("#/messages")
+	b.waitFor("conversation list", `!!document.querySelector('#conversations a[data-user="ada"]')`, realtimeBound)
+	b.shot("conversations")
 	b.click(`#conversations a[data-user="ada"]`)
 	b.waitFor("thread", `!!document.querySelector('#thread[aria-busy="false"]')`, 5*time.Second)
 	a.goTo("#/messages")
