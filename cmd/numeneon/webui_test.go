@@ -153,6 +153,21 @@ func TestWebUITwoBrowsers(t *testing.T) {
 	}
 	b.shot("all-delivered")
 
+	// A's story shows in B's strip; B's reaction reaches A as a toast.
+	a.goTo("#/")
+	a.click("#h-stories + button")
+	a.setValue("#story-url", p1.URL+"/assets/icon.svg")
+	a.click("dialog form button[type=submit]")
+	a.waitFor("own story", `!!document.querySelector('#stories .story-bubble:not(.placeholder)')`, 5*time.Second)
+	b.goTo("#/")
+	b.waitFor("friend's story", `!!document.querySelector('#stories button[aria-label^="Stories of ada"]')`, 5*time.Second)
+	b.click(`#stories button[aria-label^="Stories of ada"]`)
+	b.click(`dialog.story-dialog button[aria-label="React with a heart"]`)
+	b.waitFor("reaction counted", `document.querySelector('dialog.story-dialog button[aria-label="React with a heart"]').getAttribute('aria-pressed') === 'true'`, realtimeBound)
+	b.shot("story-reaction")
+	a.waitFor("reaction toast", `[...document.querySelectorAll('#toasts .toast-text')].some(e => e.textContent.includes('reacted ♥ to your story'))`, realtimeBound)
+	a.shot("story-reaction-received")
+
 	// No user text ever became markup.
 	for _, p := range []*uiPage{a, b} {
 		if eval[bool](p, `window.__xss !== undefined || document.querySelector('img[src="x"]') !== null`) {
