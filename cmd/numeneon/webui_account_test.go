@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -139,6 +140,17 @@ func TestWebUIAccount(t *testing.T) {
 	cy.click("#stories .story-bubble")
 	cy.waitFor("story viewer", `!!document.querySelector('dialog.story-dialog[open] .story-caption')`, 5*time.Second)
 	cy.shot("story")
+	// The dark theme, for people whose system asks for it.
+	scheme := func(v string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}})
+			return err
+		})
+	}
+	cy.do(scheme("dark"))
+	cy.shot("story-dark")
+	cy.do(scheme(""))
 	cy.click("dialog.story-dialog .close")
 	cy.waitFor("viewer closed", `!document.querySelector('dialog[open]')`, 5*time.Second)
 
