@@ -136,6 +136,26 @@ var routeTable = []route{
 	{method: "POST", pattern: "/api/notifications/read/", handler: (*Server).handleMarkNotificationsRead, authed: true,
 		body: (*markReadRequest)(nil)},
 
+	// Posts (post.go). Every signed-in user reads every post; only the
+	// author changes or deletes one.
+	{method: "GET", pattern: "/api/posts/", handler: (*Server).handleListPosts, authed: true,
+		params: append([]param{queryParam("username", kindText)}, pageParams...)},
+	{method: "POST", pattern: "/api/posts/", handler: (*Server).handleCreatePost, authed: true, body: (*postRequest)(nil)},
+	{method: "GET", pattern: "/api/posts/{post_id}/", handler: (*Server).handleGetPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+	{method: "PUT", pattern: "/api/posts/{post_id}/", handler: (*Server).handleEditPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*postEditRequest)(nil)},
+	{method: "PATCH", pattern: "/api/posts/{post_id}/", handler: (*Server).handleEditPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*postEditRequest)(nil)},
+	{method: "DELETE", pattern: "/api/posts/{post_id}/", handler: (*Server).handleDeletePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+	{method: "GET", pattern: "/api/posts/{post_id}/replies/", handler: (*Server).handlePostReplies, authed: true,
+		params: append([]param{pathParam("post_id", kindID)}, pageParams...)},
+	{method: "POST", pattern: "/api/posts/{post_id}/like/", handler: (*Server).handleLikePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*likeRequest)(nil)},
+	{method: "POST", pattern: "/api/posts/{post_id}/share/", handler: (*Server).handleSharePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+
 	// Stories (story.go). Story ids in paths are UUIDs; one that is
 	// malformed or names a story the caller may not see is 404, like an
 	// unknown one.

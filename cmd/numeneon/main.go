@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `numeneon — the NUMENEON real-time social backend
@@ -118,7 +119,14 @@ func runServe(ctx context.Context, cfg *Config, logger *slog.Logger, worker bool
 		logger.Info("shutting down")
 	case serveErr = <-s.Done():
 	}
-	return errors.Join(serveErr, s.Close())
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		return errors.Join(serveErr, err)
+	case <-time.After(shutdownTimeout):
+		return errors.Join(serveErr, fmt.Errorf("shutdown did not finish within %v", shutdownTimeout))
+	}
 }
 
 // signalReady tells a supervisor, when there is one, that this worker

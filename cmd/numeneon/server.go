@@ -150,21 +150,44 @@ func (s *Server) ready(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the sockets with 1012 (clients reconnect elsewhere and
-// resume), stops the HTTP server gracefully, then the layer and the store.
+// Shutdown bounds. Render, like most platforms, sends SIGKILL 30 s after
+// SIGTERM; the whole shutdown stays well inside that.
+const (
+	// shutdownRequestsTimeout bounds the wait for in-flight requests.
+	shutdownRequestsTimeout = 10 * time.Second
+	// shutdownTimeout bounds Close as a whole: in-flight requests, then the
+	// group commit, the publisher's queue, presence and the store.
+	shutdownTimeout = 20 * time.Second
+)
+
+// Close shuts the server down without losing anything: it stops accepting
+// connections, closes the sockets with 1012 (clients reconnect to another
+// instance and resume from the store), lets in-flight requests finish
+// (shutdownRequestsTimeout), then commits what the group commit holds,
+// sends what the layer's publisher holds, and closes presence, the layer
+// and the store. runServe gives it shutdownTimeout.
 func (s *Server) Close() error {
 	var errs []error
+	var requestsDone chan error
+	if s.http != nil {
+		// Shutdown closes the listener at once, then waits for the
+		// requests in flight; the sockets close meanwhile.
+		requestsDone = make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownRequestsTimeout)
+			defer cancel()
+			requestsDone <- s.http.Shutdown(ctx)
+		}()
+	} else if s.ln != nil {
+		s.ln.Close()
+	}
 	if s.hub != nil {
 		s.hub.Close()
 	}
-	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := s.http.Shutdown(ctx); err != nil {
+	if requestsDone != nil {
+		if err := <-requestsDone; err != nil {
 			errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		}
-		cancel()
-	} else if s.ln != nil {
-		s.ln.Close()
 	}
 	if s.writes != nil {
 		s.writes.Close() // after the HTTP server: no request is left to queue a write

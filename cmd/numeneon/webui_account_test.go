@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/numeneon/numeneon/internal/testbrowser"
@@ -96,6 +100,20 @@ func TestWebUIAccount(t *testing.T) {
 		}
 	}
 
+	// The browser says it is offline: the page says so, and is live again
+	// when the network is back (the socket stayed open meanwhile).
+	setOffline := func(offline bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
+			return err
+		})
+	}
+	cy.do(setOffline(true))
+	cy.waitFor("offline state", `document.getElementById('conn').dataset.state === 'offline'`, 5*time.Second)
+	cy.shot("offline")
+	cy.do(setOffline(false))
+	cy.waitFor("live again", `document.getElementById('conn').dataset.state === 'connected'`, 5*time.Second)
+
 	// Profile: a refused website is explained; hostile text stays text.
 	const hostileBio = `<img src=x onerror=window.__xss=3> hello`
 	cy.goTo("#/profile")
@@ -122,6 +140,17 @@ func TestWebUIAccount(t *testing.T) {
 	cy.click("#stories .story-bubble")
 	cy.waitFor("story viewer", `!!document.querySelector('dialog.story-dialog[open] .story-caption')`, 5*time.Second)
 	cy.shot("story")
+	// The dark theme, for people whose system asks for it.
+	scheme := func(v string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}})
+			return err
+		})
+	}
+	cy.do(scheme("dark"))
+	cy.shot("story-dark")
+	cy.do(scheme(""))
 	cy.click("dialog.story-dialog .close")
 	cy.waitFor("viewer closed", `!document.querySelector('dialog[open]')`, 5*time.Second)
 

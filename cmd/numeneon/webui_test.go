@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/numeneon/numeneon/internal/testbrowser"
 	"github.com/numeneon/numeneon/internal/testsvc"
 )
@@ -70,6 +73,14 @@ func TestWebUITwoBrowsers(t *testing.T) {
 	}
 	b.shot("request-received")
 
+	// The bell lists it; opening the bell marks it read.
+	b.click("#bell")
+	b.waitFor("bell panel", `!document.getElementById('bell-panel').hidden && document.querySelectorAll('#bell-panel .activity-item').length === 1`, realtimeBound)
+	b.waitFor("badge cleared", `document.getElementById('badge-bell').hidden`, realtimeBound)
+	b.shot("bell")
+	b.do(chromedp.KeyEvent(kb.Escape))
+	b.waitFor("bell closed", `document.getElementById('bell-panel').hidden && document.activeElement.id === 'bell'`, realtimeBound)
+
 	// B accepts; A, on the friends page, sees B among the friends.
 	b.click(`button[aria-label="Accept friend request from ada"]`)
 	took = a.waitFor("friend accepted", `!!document.querySelector('#friends [data-user="bob"]')`, realtimeBound)
@@ -78,6 +89,8 @@ func TestWebUITwoBrowsers(t *testing.T) {
 
 	// Both open their thread; A types (B sees it) and sends.
 	b.goTo("#/messages")
+	b.waitFor("conversation list", `!!document.querySelector('#conversations a[data-user="ada"]')`, realtimeBound)
+	b.shot("conversations")
 	b.click(`#conversations a[data-user="ada"]`)
 	b.waitFor("thread", `!!document.querySelector('#thread[aria-busy="false"]')`, 5*time.Second)
 	a.goTo("#/messages")
@@ -139,6 +152,21 @@ func TestWebUITwoBrowsers(t *testing.T) {
 		t.Errorf("bob has %d toasts showing the message \"four\", want 1", got)
 	}
 	b.shot("all-delivered")
+
+	// A's story shows in B's strip; B's reaction reaches A as a toast.
+	a.goTo("#/")
+	a.click("#h-stories + button")
+	a.setValue("#story-url", p1.URL+"/assets/icon.svg")
+	a.click("dialog form button[type=submit]")
+	a.waitFor("own story", `!!document.querySelector('#stories .story-bubble:not(.placeholder)')`, 5*time.Second)
+	b.goTo("#/")
+	b.waitFor("friend's story", `!!document.querySelector('#stories button[aria-label^="Stories of ada"]')`, 5*time.Second)
+	b.click(`#stories button[aria-label^="Stories of ada"]`)
+	b.click(`dialog.story-dialog button[aria-label="React with a heart"]`)
+	b.waitFor("reaction counted", `document.querySelector('dialog.story-dialog button[aria-label="React with a heart"]').getAttribute('aria-pressed') === 'true'`, realtimeBound)
+	b.shot("story-reaction")
+	a.waitFor("reaction toast", `[...document.querySelectorAll('#toasts .toast-text')].some(e => e.textContent.includes('reacted ♥ to your story'))`, realtimeBound)
+	a.shot("story-reaction-received")
 
 	// No user text ever became markup.
 	for _, p := range []*uiPage{a, b} {

@@ -76,6 +76,11 @@ func Start(tb testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		// /dev/shm is small in containers; tabs crash when it fills.
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// Each page stands for a person looking at their own screen: none
+		// is a background tab whose timers and animations are slowed.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
 	)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	tb.Cleanup(func() {

@@ -28,7 +28,7 @@ export class Connection {
     this.pingTimer = 0;
     this.pongTimer = 0;
     this.stopped = false;
-    this.online = () => this.reconnectNow();
+    this.online = () => this.backOnline();
     this.offline = () => this.setState('offline');
     this.wake = () => {
       if (document.visibilityState === 'visible') this.checkAlive();
@@ -88,6 +88,7 @@ export class Connection {
     const url = `${scheme}//${location.host}/ws/notifications/` + (this.lastId > 0 ? `?since=${this.lastId}` : '');
     const ws = new WebSocket(url, ['access_token', token]);
     this.ws = ws;
+    this.established = false;
     ws.onmessage = (e) => this.receive(ws, e.data);
     ws.onclose = (e) => this.closed(ws, e);
   }
@@ -105,6 +106,7 @@ export class Connection {
       case 'connection_established':
         this.attempt = 0;
         this.everConnected = true;
+        this.established = true;
         this.setState('connected');
         this.schedulePing();
         return;
@@ -160,6 +162,19 @@ export class Connection {
     const base = Math.min(maxBackoff, 500 * 2 ** this.attempt);
     this.attempt++;
     this.timer = setTimeout(() => this.connect(), base / 2 + Math.random() * base / 2);
+  }
+
+  // backOnline: the browser has a network again. A socket that stayed open
+  // (browsers do not close one when the network goes) is checked with a
+  // ping; a closed one reconnects at once.
+  backOnline() {
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && this.established) {
+      this.setState('connected');
+      this.checkAlive();
+      return;
+    }
+    this.reconnectNow();
   }
 
   reconnectNow() {

@@ -45,6 +45,7 @@ export function renderBell() {
 
 function close() {
   panel.hidden = true;
+  document.body.classList.remove('bell-open');
   bell.setAttribute('aria-expanded', 'false');
   document.removeEventListener('click', outside, true);
   document.removeEventListener('keydown', escape);
@@ -67,6 +68,7 @@ export function bellToggled() {
     return;
   }
   panel.hidden = false;
+  document.body.classList.add('bell-open');
   bell.setAttribute('aria-expanded', 'true');
   renderBell();
   document.addEventListener('click', outside, true);
