@@ -50,7 +50,14 @@ var seedConversations = []struct {
 	}},
 }
 
-// runSeed creates the demo users, friendships and messages, and prints the
+// seedStories are posted unless the user has a story that has not expired
+// (stories last 24 hours, so a seed a day later posts them again).
+var seedStories = []struct{ user, caption string }{
+	{"grace", "Night shift, clear sky."},
+	{"alan", "The new machine is in."},
+}
+
+// runSeed creates the demo users, friendships, messages and stories, and prints the
 // logins. Running it again changes nothing that is already there.
 func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Writer) error {
 	if cfg.Production() {
@@ -120,6 +127,22 @@ func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Wr
 			if _, err := svc.SendMessage(as(from), users[to].ID, line, nil); err != nil {
 				return fmt.Errorf("seed a message from %s to %s: %w", from, to, err)
 			}
+		}
+	}
+
+	// Stories show pictures the server itself serves, so they work offline
+	// on the default address.
+	for _, st := range seedStories {
+		mine, err := svc.UserStories(as(st.user), users[st.user].ID, numeneon.StoryPage{Limit: 1})
+		if err != nil {
+			return fmt.Errorf("list the stories of %s: %w", st.user, err)
+		}
+		if len(mine) > 0 {
+			continue
+		}
+		url := fmt.Sprintf("http://localhost:%d/assets/demo/story-%s.svg", cfg.Port, st.user)
+		if _, err := svc.CreateStory(as(st.user), app.NewStory{MediaType: "image", MediaURL: url, Caption: st.caption}); err != nil {
+			return fmt.Errorf("seed a story of %s: %w", st.user, err)
 		}
 	}
 

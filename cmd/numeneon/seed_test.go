@@ -71,6 +71,20 @@ func TestSeed(t *testing.T) {
 		t.Errorf("ada and grace have %d messages after two seeds, want the 4 seeded once", len(thread))
 	}
 
+	var stories struct {
+		Stories []struct {
+			User struct {
+				Username string `json:"username"`
+			} `json:"user"`
+		} `json:"stories"`
+	}
+	if err := ada.Do(ctx, "GET", "/api/stories/", nil, &stories, http.StatusOK); err != nil {
+		t.Fatal(err)
+	}
+	if len(stories.Stories) != 2 {
+		t.Errorf("ada sees %d stories after two seeds, want grace's and alan's", len(stories.Stories))
+	}
+
 	prod := append(baseEnv(t), "NUMENEON_ENV=production")
 	out, err = runCommand(t, prod, "seed")
 	if err == nil || !strings.Contains(out, "production") {
