@@ -24,6 +24,7 @@ Usage:
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
   numeneon seed [flags]      create demo users, friendships and messages (not in production) and print their logins
+  numeneon healthcheck       probe /healthz of the server on this machine (for container health checks)
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command
 
@@ -51,8 +52,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if name == "bench" {
+	switch name {
+	case "bench":
 		return runBench(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout, stderr)
 	}
 	var cfg Config
 	if err := cfg.loadEnv(getenv); err != nil {
