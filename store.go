@@ -19,6 +19,8 @@ import (
 type Store interface {
 	StoryStore
 	PostStore
+	StudioStore
+	PushStore
 	// Update runs fn in one read-write transaction and commits it when fn
 	// returns nil. It returns fn's error (after rolling back) or the commit's.
 	// fn may be run again after a transient failure (a serialization failure
@@ -97,6 +99,8 @@ type Store interface {
 type Tx interface {
 	StoryTx
 	PostTx
+	StudioTx
+	PushTx
 	// CreateUser inserts u and its profile and sets u.ID, u.DateJoined,
 	// u.Profile.ID and the profile timestamps. A taken username or email
 	// (case-insensitively) is ECONFLICT, with Message naming the field

@@ -172,6 +172,19 @@ var routeTable = []route{
 		params: []param{pathParam("story_id", kindUUID)}, body: (*reactRequest)(nil)},
 	{method: "DELETE", pattern: "/api/stories/{story_id}/react/", handler: (*Server).handleUnreactToStory, authed: true,
 		params: []param{pathParam("story_id", kindUUID)}},
+
+	// Studio (studio.go). A username shadowed by a fixed path (profile,
+	// search, playlist) cannot be looked up here; the client never asks.
+	{method: "GET", pattern: "/api/mystudio/profile/", handler: (*Server).handleMyStudio, authed: true},
+	{method: "PUT", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},
+	{method: "PATCH", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},
+	{method: "POST", pattern: "/api/mystudio/playlist/", handler: (*Server).handleAddSong, authed: true, body: (*songRequest)(nil)},
+	{method: "DELETE", pattern: "/api/mystudio/playlist/{song_id}/", handler: (*Server).handleDeleteSong, authed: true,
+		params: []param{pathParam("song_id", kindID)}},
+	{method: "PATCH", pattern: "/api/mystudio/playlist/reorder/", handler: (*Server).handleReorderPlaylist, authed: true,
+		body: (*reorderRequest)(nil)},
+	{method: "GET", pattern: "/api/mystudio/{username}/", handler: (*Server).handleStudioOf, authed: true,
+		params: []param{pathParam("username", kindText)}},
 }
 
 // routes registers every route of the table this server serves.

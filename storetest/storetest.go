@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) numeneon.Store) {
 		{"Notifications", testNotifications},
 		{"Stories", testStories},
 		{"Posts", testPosts},
+		{"Studio", testStudio},
+		{"PushSubscriptions", testPushSubscriptions},
 		{"Tokens", testTokens},
 		{"TokenFamilies", testTokenFamilies},
 		{"TokensValidAfter", testTokensValidAfter},

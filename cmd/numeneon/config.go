@@ -50,6 +50,9 @@ type Config struct {
 	// StoryCleanupInterval is how often expired stories' views, reactions
 	// and unreplied rows are deleted (STORY_CLEANUP_INTERVAL); 0 = 10m.
 	StoryCleanupInterval time.Duration
+	// NotificationRetention is NOTIFICATION_RETENTION: stored events older
+	// than this are pruned in the background; 0 = 30 days.
+	NotificationRetention time.Duration
 	// SocketTokenExpiry is SOCKET_TOKEN_EXPIRY: "signed-in" (default: a
 	// socket outlives its token while the user stays signed in) or
 	// "enforce" (it closes with 4001 when the token expires).
@@ -132,6 +135,14 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.StoryCleanupInterval = d
 	}
+	c.NotificationRetention = app.DefaultNotificationRetention
+	if v := getenv("NOTIFICATION_RETENTION"); v != "" {
+		d, err := app.ParseRetention(v)
+		if err != nil {
+			return fmt.Errorf("NOTIFICATION_RETENTION=%q: %w", v, err)
+		}
+		c.NotificationRetention = d
+	}
 	c.SocketTokenExpiry = realtime.TokenExpiry(getenv("SOCKET_TOKEN_EXPIRY"))
 	if c.SocketTokenExpiry == "" {
 		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
@@ -177,6 +188,14 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
 	fs.DurationVar(&c.StoryCleanupInterval, "story-cleanup-interval", c.StoryCleanupInterval, "how often expired stories are cleaned up; 0 for the default, 10m (STORY_CLEANUP_INTERVAL)")
+	fs.Func("notification-retention", "how long stored events are kept, e.g. 30d or 720h; older ones are pruned and a resume from them gets a resync (NOTIFICATION_RETENTION, default 30d)", func(v string) error {
+		d, err := app.ParseRetention(v)
+		if err != nil {
+			return fmt.Errorf("NOTIFICATION_RETENTION: %w", err)
+		}
+		c.NotificationRetention = d
+		return nil
+	})
 	fs.Func("socket-token-expiry", `when an open WebSocket's access token expires: "signed-in" (default) keeps it open while the user stays signed in, "enforce" closes it with 4001 (SOCKET_TOKEN_EXPIRY)`, func(s string) error {
 		c.SocketTokenExpiry = realtime.TokenExpiry(s)
 		return nil

@@ -56,6 +56,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"negative presence heartbeat", nil, []string{"--presence-heartbeat=-1s"}, "PRESENCE_HEARTBEAT"},
 		{"bad story cleanup interval", []string{"STORY_CLEANUP_INTERVAL=soon"}, nil, "STORY_CLEANUP_INTERVAL"},
 		{"negative story cleanup interval", nil, []string{"--story-cleanup-interval", "-1m"}, "STORY_CLEANUP_INTERVAL"},
+		{"bad notification retention", []string{"NOTIFICATION_RETENTION=forever"}, nil, "NOTIFICATION_RETENTION"},
+		{"zero notification retention", nil, []string{"--notification-retention", "0d"}, "NOTIFICATION_RETENTION"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
 		{"password minimum under 6", []string{"PASSWORD_MIN_LENGTH=5"}, nil, "PASSWORD_MIN_LENGTH"},
 		{"password minimum flag under 6", nil, []string{"--password-min-length", "0"}, "PASSWORD_MIN_LENGTH"},

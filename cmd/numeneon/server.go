@@ -34,6 +34,7 @@ type Server struct {
 	store    numeneon.Store
 	writes   *groupcommit.Committer
 	stories  *app.StoryCleanup
+	pruner   *app.NotificationPruner
 	layer    numeneon.Layer
 	presence numeneon.Presence
 	hub      *realtime.Hub
@@ -81,6 +82,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
 	svc.UseGroupCommit(s.writes)
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
+	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
 	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
@@ -191,6 +193,9 @@ func (s *Server) Close() error {
 	}
 	if s.writes != nil {
 		s.writes.Close() // after the HTTP server: no request is left to queue a write
+	}
+	if s.pruner != nil {
+		s.pruner.Close() // before the store it prunes
 	}
 	if s.stories != nil {
 		s.stories.Close() // before the store it cleans
