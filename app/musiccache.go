@@ -67,11 +67,3 @@ func (c *trackCache) put(key string, tracks []numeneon.Track) {
 		delete(c.byKey, last.Value.(*cachedTracks).key)
 	}
 }
-
-// len returns how many answers are cached (expired ones included until
-// they are looked up or evicted).
-func (c *trackCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
