@@ -23,7 +23,7 @@ Usage:
   numeneon [serve] [flags]   run the server (the default)
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
-  numeneon seed [flags]      create demo users, friendships and messages (not in production) and print their logins
+  numeneon seed [flags]      create demo users, friendships, messages, posts and stories (not in production) and print their logins
   numeneon healthcheck       probe /healthz of the server on this machine (for container health checks)
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command

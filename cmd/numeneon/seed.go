@@ -50,6 +50,16 @@ var seedConversations = []struct {
 	}},
 }
 
+// seedPosts are posted, with their comments ({author, text}), unless the
+// author has a post already.
+var seedPosts = []struct {
+	author, typ, content string
+	comments             [][2]string
+}{
+	{"grace", "milestones", "Two workers, one Redis, zero lost notifications.", [][2]string{{"ada", "Finally!"}, {"margaret", "Ship it."}}},
+	{"ada", "thoughts", "Reading notes on the analytical engine tonight.", [][2]string{{"alan", "Save me a seat."}}},
+}
+
 // seedStories are posted unless the user has a story that has not expired
 // (stories last 24 hours, so a seed a day later posts them again).
 var seedStories = []struct{ user, caption string }{
@@ -57,7 +67,7 @@ var seedStories = []struct{ user, caption string }{
 	{"alan", "The new machine is in."},
 }
 
-// runSeed creates the demo users, friendships, messages and stories, and prints the
+// runSeed creates the demo users, friendships, messages, posts and stories, and prints the
 // logins. Running it again changes nothing that is already there.
 func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Writer) error {
 	if cfg.Production() {
@@ -126,6 +136,26 @@ func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Wr
 			}
 			if _, err := svc.SendMessage(as(from), users[to].ID, line, nil); err != nil {
 				return fmt.Errorf("seed a message from %s to %s: %w", from, to, err)
+			}
+		}
+	}
+
+	// Posts, each with its comments, unless its author has posted already.
+	for _, sp := range seedPosts {
+		mine, err := svc.ListPosts(as(sp.author), sp.author, numeneon.Page{Limit: 1})
+		if err != nil {
+			return fmt.Errorf("list the posts of %s: %w", sp.author, err)
+		}
+		if len(mine) > 0 {
+			continue
+		}
+		post, err := svc.CreatePost(as(sp.author), app.NewPost{Content: sp.content, Type: sp.typ})
+		if err != nil {
+			return fmt.Errorf("seed a post of %s: %w", sp.author, err)
+		}
+		for _, c := range sp.comments {
+			if _, err := svc.CreatePost(as(c[0]), app.NewPost{Content: c[1], ParentID: post.ID}); err != nil {
+				return fmt.Errorf("seed a comment of %s: %w", c[0], err)
 			}
 		}
 	}

@@ -85,6 +85,16 @@ func TestSeed(t *testing.T) {
 		t.Errorf("ada sees %d stories after two seeds, want grace's and alan's", len(stories.Stories))
 	}
 
+	var feed []struct {
+		CommentCount int `json:"comment_count"`
+	}
+	if err := ada.Do(ctx, "GET", "/api/posts/", nil, &feed, http.StatusOK); err != nil {
+		t.Fatal(err)
+	}
+	if len(feed) != 2 || feed[0].CommentCount+feed[1].CommentCount != 3 {
+		t.Errorf("ada's feed after two seeds = %+v, want 2 posts with 3 comments between them", feed)
+	}
+
 	prod := append(baseEnv(t), "NUMENEON_ENV=production")
 	out, err = runCommand(t, prod, "seed")
 	if err == nil || !strings.Contains(out, "production") {

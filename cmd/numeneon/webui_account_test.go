@@ -117,7 +117,8 @@ func TestWebUIAccount(t *testing.T) {
 	// Profile: a refused website is explained; hostile text stays text.
 	const hostileBio = `<img src=x onerror=window.__xss=3> hello`
 	cy.goTo("#/profile")
-	cy.waitFor("profile form", `!!document.getElementById('profile-bio')`, 5*time.Second)
+	cy.click("#edit-profile")
+	cy.waitFor("profile form", `!!document.getElementById('profile-bio') && document.getElementById('profile-bio').getClientRects().length > 0`, 5*time.Second)
 	cy.setValue("#profile-bio", hostileBio)
 	stop = cy.tolerateWhile(refusals)
 	cy.setValue("#profile-website", "javascript:alert(1)")

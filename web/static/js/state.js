@@ -3,6 +3,7 @@
 // the DOM.
 
 import { api } from './api.js';
+import { displayName } from './dom.js';
 
 export const state = {
   me: null,
@@ -190,6 +191,18 @@ export function apply(ev) {
       else state.online.delete(d.user_id);
       emit('friends', 'conversations');
       return null;
+    case 'new_post':
+    case 'wall_post':
+      state.lastPost = ev.type === 'new_post' ? d : d.post;
+      emit('post');
+      return ev.type === 'wall_post' ? { kind: 'activity', text: `${displayName(d.author)} posted on your wall.`, href: '#/profile' } : null;
+    case 'post_comment':
+      state.lastComment = d.comment;
+      state.lastCommentParent = d.post;
+      emit('comment');
+      return { kind: 'activity', text: `${displayName(d.commenter)} commented on your post.`, href: '#/' };
+    case 'comment_reply':
+      return { kind: 'activity', text: `${displayName(d.replier)} replied to your comment.`, href: '#/' };
     case 'story_reaction':
       emit('stories');
       return { kind: 'story_reaction', user: d.user, reaction: d.reaction_type };

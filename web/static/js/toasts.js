@@ -29,7 +29,7 @@ export function toast(text, { kind = 'info', href = '', title = '', key = '' } =
 // toastFor shows what state.apply said an event deserves.
 export function toastFor(t) {
   // Events carry the short or tiny user; a friend's full name is known.
-  const who = displayName(state.friends.get(t.user.id) || t.user);
+  const who = t.user ? displayName(state.friends.get(t.user.id) || t.user) : '';
   switch (t.kind) {
     case 'message':
       toast(t.text, { title: who, href: `#/messages/${t.user.id}`, kind: 'message', key: `message-${t.user.id}` });
@@ -39,6 +39,9 @@ export function toastFor(t) {
       return;
     case 'friend_accepted':
       toast(`${who} accepted your friend request.`, { href: `#/messages/${t.user.id}`, kind: 'friend' });
+      return;
+    case 'activity':
+      toast(t.text, { href: t.href, kind: 'info' });
       return;
     case 'story_reaction':
       toast(`${who} reacted ${t.reaction === 'heart' ? '♥' : '⚡'} to your story.`, { href: '#/', kind: 'info' });

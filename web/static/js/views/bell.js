@@ -19,14 +19,14 @@ export function describe(n) {
     case 'friend_request_declined': return [`${displayName(d.by)} declined your friend request.`, '#/friends'];
     case 'story_reaction': return [`${displayName(d.user)} reacted ${d.reaction_type === 'heart' ? '♥' : '⚡'} to your story.`, '#/'];
     case 'new_post': return [`${displayName(d.author)} posted.`, '#/'];
-    case 'wall_post': return [d.message || 'Someone posted on your wall.', '#/'];
-    case 'post_comment': return [d.message || 'Someone commented on your post.', '#/'];
-    case 'comment_reply': return [d.message || 'Someone replied to you.', '#/'];
+    case 'wall_post': return [`${displayName(d.author)} posted on your wall.`, '#/profile'];
+    case 'post_comment': return [`${displayName(d.commenter)} commented on your post.`, '#/'];
+    case 'comment_reply': return [`${displayName(d.replier)} replied to your comment.`, '#/'];
     default: return [n.type.replace(/_/g, ' '), '#/'];
   }
 }
 
-// activityList is the list the panel and the home page show.
+// activityList is the list of stored events the panel shows.
 export function activityList(items, emptyText) {
   if (items.length === 0) return h('p', { class: 'empty' }, emptyText);
   return h('ul', { class: 'activity' }, items.map((n) => {

@@ -6,6 +6,21 @@ import { api, logout } from '../api.js';
 import { state, emit } from '../state.js';
 import { toast } from '../toasts.js';
 import { sendRequest } from './friends.js';
+import { composer, mountPostList } from './posts.js';
+
+// wall is a user's posts (their own and those on their wall), with a
+// composer for them and their friends.
+function wall(user) {
+  const list = h('div', { class: 'post-list', id: 'wall', 'aria-label': `Posts of ${user.username}` });
+  const [off, added] = mountPostList(list, `/api/posts/?username=${encodeURIComponent(user.username)}`,
+    (p) => !p.parent && (p.author.id === user.id || (p.target_profile && p.target_profile.id === user.id)));
+  const canWrite = user.id === state.me.id || state.friends.has(user.id);
+  const section = h('section', { class: 'wall-section', 'aria-labelledby': 'h-wall' },
+    h('h2', { id: 'h-wall', class: 'section-title' }, 'Posts'),
+    canWrite ? composer(added, user) : null,
+    list);
+  return [section, off];
+}
 
 function joined(iso) {
   const t = new Date(iso);
@@ -30,11 +45,13 @@ function card(user, profile, ...actions) {
 export function mount(main, { username }) {
   const page = h('div', { class: 'page profile-page' }, h('section', { class: 'panel profile-card placeholder', 'aria-busy': 'true' }));
   main.append(page);
-  if (!username || username === state.me.username) mountMine(page);
-  else mountOther(page, username);
+  const offs = [];
+  if (!username || username === state.me.username) mountMine(page, offs);
+  else mountOther(page, username, offs);
+  return () => offs.forEach((off) => off());
 }
 
-function mountOther(page, username) {
+function mountOther(page, username, offs) {
   api('GET', `/api/auth/users/${encodeURIComponent(username)}/`).then((user) => {
     const actions = [];
     if (state.friends.has(user.id)) {
@@ -46,14 +63,19 @@ function mountOther(page, username) {
       add.addEventListener('click', () => sendRequest(user, add));
       actions.push(add);
     }
-    replace(page, card(user, null, ...actions));
+    const [posts, off] = wall(user);
+    offs.push(off);
+    replace(page, card(user, null, ...actions), posts);
   }, (err) => {
     replace(page, h('section', { class: 'panel' }, h('p', { class: 'form-error', role: 'alert' },
       err.status === 404 ? `There is no user called @${username}.` : 'Could not load this profile: ' + err.message)));
   });
 }
 
-function mountMine(page) {
+function mountMine(page, offs) {
+  const [posts, off] = wall(state.me);
+  offs.push(off);
+  let editOpen = false;
   const render = () => {
     const me = state.me;
     const p = me.profile || {};
@@ -62,8 +84,7 @@ function mountMine(page) {
       h(props.multiline ? 'textarea' : 'input', { id: 'profile-' + name, name, value: value || '', ...props, multiline: null }));
     const error = h('p', { class: 'form-error', role: 'alert', id: 'profile-error' });
     const save = h('button', { class: 'button primary', type: 'submit' }, 'Save profile');
-    const form = h('form', { class: 'panel profile-form', 'aria-labelledby': 'h-edit' },
-      h('h2', { id: 'h-edit' }, 'Edit profile'),
+    const form = h('form', { class: 'panel profile-form', 'aria-label': 'Edit profile' },
       h('div', { class: 'two' },
         field('First name', 'first_name', me.first_name, { maxlength: 150, autocomplete: 'given-name' }),
         field('Last name', 'last_name', me.last_name, { maxlength: 150, autocomplete: 'family-name' })),
@@ -83,6 +104,7 @@ function mountMine(page) {
         state.me = await api('PATCH', '/api/auth/profile/', data);
         emit('me');
         toast('Profile saved.');
+        editOpen = false;
         render();
       } catch (err) {
         error.textContent = err.message;
@@ -101,7 +123,10 @@ function mountMine(page) {
         if (first) first.focus();
       }
     });
-    replace(page, card(me, p), form,
+    replace(page, card(me, p),
+      h('details', { class: 'edit-details', open: editOpen },
+        h('summary', { class: 'button', id: 'edit-profile' }, 'Edit profile'), form),
+      posts,
       h('section', { class: 'panel account-panel', 'aria-labelledby': 'h-account' },
         h('h2', { id: 'h-account' }, 'Account'),
         h('p', { class: 'muted' }, 'Signed in as ', me.email),
