@@ -8,14 +8,17 @@ import (
 	"github.com/numeneon/numeneon/app"
 )
 
+// signupRequest is the body of POST /api/auth/signup/.
+type signupRequest struct {
+	Username    string `json:"username"`
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
 // handleSignup creates an account: 201 {message, user}.
 func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Username    string `json:"username"`
-		Email       string `json:"email"`
-		Password    string `json:"password"`
-		DisplayName string `json:"display_name"`
-	}
+	var in signupRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -33,13 +36,16 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 	}{"User created successfully.", newAccount(u)})
 }
 
+// loginRequest is the body of POST /api/auth/login/.
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
 // handleLogin exchanges email and password for a token pair. Its 401 is
 // {"error": ...}, as the original's.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
+	var in loginRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -65,12 +71,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, tokenPair(pair))
 }
 
+// refreshRequest is the body of POST /api/auth/token/refresh/.
+type refreshRequest struct {
+	Refresh string `json:"refresh"`
+}
+
 // handleRefresh rotates a refresh token. A bad, expired or already used one
 // answers 401 the way simplejwt did.
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Refresh string `json:"refresh"`
-	}
+	var in refreshRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -94,15 +103,18 @@ func (s *Server) writeRefreshError(w http.ResponseWriter, r *http.Request, err e
 	s.writeError(w, r, err)
 }
 
+// logoutRequest is the body of POST /api/auth/logout/.
+type logoutRequest struct {
+	Refresh string `json:"refresh"`
+	All     bool   `json:"all"`
+}
+
 // handleLogout signs out: {refresh} ends that login (the token and every
 // token rotated from it); {refresh, all: true}, with the access token in
 // Authorization, signs the user out on every device and closes their
 // sockets. 200 {message}.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Refresh string `json:"refresh"`
-		All     bool   `json:"all"`
-	}
+	var in logoutRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -124,15 +136,18 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	})(w, r)
 }
 
+// passwordRequest is the body of POST /api/auth/password/.
+type passwordRequest struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
 // handleChangePassword sets a new password after checking the old one and
 // answers a fresh {access, refresh} for this device; every other token of
 // the user stops working. A wrong old password counts as a failed login
 // of the account, so it is limited like one.
 func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		OldPassword string `json:"old_password"`
-		NewPassword string `json:"new_password"`
-	}
+	var in passwordRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -168,17 +183,20 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newAccount(u))
 }
 
+// profileRequest is the body of PATCH and PUT /api/auth/profile/.
+type profileRequest struct {
+	Bio       optString `json:"bio"`
+	Location  optString `json:"location"`
+	Website   optString `json:"website"`
+	Avatar    optString `json:"avatar"`
+	FirstName optString `json:"first_name"`
+	LastName  optString `json:"last_name"`
+}
+
 // handleUpdateProfile applies any of bio, location, website, avatar (and
 // first_name, last_name) and answers like me/. null clears a field.
 func (s *Server) handleUpdateProfile(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Bio       optString `json:"bio"`
-		Location  optString `json:"location"`
-		Website   optString `json:"website"`
-		Avatar    optString `json:"avatar"`
-		FirstName optString `json:"first_name"`
-		LastName  optString `json:"last_name"`
-	}
+	var in profileRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return

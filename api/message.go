@@ -22,13 +22,16 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newMessages(msgs))
 }
 
+// messageRequest is the body of POST /api/messages/.
+type messageRequest struct {
+	ReceiverID   flexID    `json:"receiver_id"`
+	Content      optString `json:"content"`
+	ReplyToStory optString `json:"reply_to_story"`
+}
+
 // handleSendMessage sends a direct message: 201 Message.
 func (s *Server) handleSendMessage(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		ReceiverID   flexID    `json:"receiver_id"`
-		Content      optString `json:"content"`
-		ReplyToStory optString `json:"reply_to_story"`
-	}
+	var in messageRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return

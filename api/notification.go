@@ -37,11 +37,14 @@ func (s *Server) handleListNotifications(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, out)
 }
 
+// markReadRequest is the body of POST /api/notifications/read/.
+type markReadRequest struct {
+	UpTo flexID `json:"up_to"`
+}
+
 // handleMarkNotificationsRead marks events up to {up_to} read.
 func (s *Server) handleMarkNotificationsRead(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		UpTo flexID `json:"up_to"`
-	}
+	var in markReadRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/web"
 )
 
 // Config is what a Server is built from. Zero values are the documented
@@ -36,7 +36,7 @@ type Config struct {
 	// the defaults, "off" disables every limit; otherwise a comma-separated
 	// list of class=N/unit overriding the defaults, with unit s, m or h and
 	// N = 0 disabling that class, for example
-	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m"
+	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m,music=60/m"
 	// (those are the defaults; login_account counts failed logins per
 	// account, the others requests per client address, or per user for
 	// message). A class allows a burst of N, refilled evenly
@@ -55,6 +55,9 @@ type Config struct {
 
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
+	// UI is the browser UI, served at "/" to requests that ask for HTML
+	// and at /assets/; nil serves none ("/" always answers the JSON status).
+	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
 
@@ -74,7 +77,9 @@ type Server struct {
 	ready   func(ctx context.Context) error
 	mux     *http.ServeMux
 	metrics *httpMetrics
-	cfg     Config
+	// metricsHandler serves /metrics when Config.Gatherer is set.
+	metricsHandler http.Handler
+	cfg            Config
 }
 
 // NewServer builds the routes and middleware of cfg. It fails on a bad
@@ -111,73 +116,11 @@ func NewServer(cfg Config) (*Server, error) {
 		metrics: metrics,
 		cfg:     cfg,
 	}
+	if cfg.Gatherer != nil {
+		s.metricsHandler = promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})
+	}
 	s.routes()
 	return s, nil
-}
-
-// routes registers every route of API.md that exists so far. Posts, stories,
-// studio and web push get their own file and their block here.
-func (s *Server) routes() {
-	s.handle("GET /", s.handleStatus)
-	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	if s.cfg.Gatherer != nil {
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{}))
-	}
-	if s.cfg.Socket != nil {
-		s.handle("GET /ws/notifications/", s.cfg.Socket.ServeHTTP)
-	}
-
-	// Accounts (account.go).
-	s.handle("POST /api/auth/signup/", s.limited("signup", s.handleSignup))
-	s.handle("POST /api/auth/login/", s.limited("login", s.handleLogin))
-	s.handle("POST /api/auth/token/refresh/", s.limited("refresh", s.handleRefresh))
-	s.handle("POST /api/auth/logout/", s.limited("refresh", s.handleLogout))
-	s.handle("POST /api/auth/password/", s.limited("login", s.authed(s.handleChangePassword)))
-	s.handle("GET /api/auth/me/", s.authed(s.handleMe))
-	s.handle("PATCH /api/auth/profile/", s.authed(s.handleUpdateProfile))
-	s.handle("PUT /api/auth/profile/", s.authed(s.handleUpdateProfile))
-	s.handle("GET /api/auth/search/", s.authed(s.handleSearch))
-	s.handle("GET /api/auth/users/{username}/", s.handleUserByUsername)
-
-	// Friends (friend.go).
-	s.handle("GET /api/friends/", s.authed(s.handleListFriends))
-	s.handle("GET /api/friends/suggestions/", s.authed(s.handleFriendSuggestions))
-	s.handle("GET /api/friends/requests/", s.authed(s.handleFriendRequests))
-	s.handle("POST /api/friends/request/{user_id}/", s.authed(s.handleSendFriendRequest))
-	s.handle("POST /api/friends/accept/{request_id}/", s.authed(s.handleAcceptFriendRequest))
-	s.handle("POST /api/friends/decline/{request_id}/", s.authed(s.handleDeclineFriendRequest))
-	s.handle("DELETE /api/friends/remove/{user_id}/", s.authed(s.handleRemoveFriend))
-	s.handle("DELETE /api/friends/cancel/{user_id}/", s.authed(s.handleCancelFriendRequest))
-
-	// Messages (message.go).
-	s.handle("GET /api/messages/", s.authed(s.handleListMessages))
-	s.handle("POST /api/messages/", s.authed(s.limitedByUser("message", s.handleSendMessage)))
-	s.handle("GET /api/messages/conversations/", s.authed(s.handleConversations))
-	s.handle("GET /api/messages/conversation/{user_id}/", s.authed(s.handleConversation))
-	s.handle("POST /api/messages/read_all/", s.authed(s.handleReadAll))
-	s.handle("GET /api/messages/read_all/", s.authed(s.handleReadAll)) // deprecated: the old client
-	s.handle("POST /api/messages/conversation/{user_id}/read/", s.authed(s.handleConversationRead))
-
-	// Notifications (notification.go).
-	s.handle("GET /api/notifications/", s.authed(s.handleListNotifications))
-	s.handle("POST /api/notifications/read/", s.authed(s.handleMarkNotificationsRead))
-
-	s.storyRoutes() // story.go
-}
-
-// handle registers pattern (written with its trailing slash, as API.md does)
-// both with and without the slash, each matching exactly that path: the
-// client sometimes drops the slash, and a redirect would turn its POST into
-// a GET.
-func (s *Server) handle(pattern string, h http.HandlerFunc) {
-	method, path, _ := strings.Cut(pattern, " ")
-	if path == "/" {
-		s.mux.HandleFunc(method+" /{$}", h)
-		return
-	}
-	s.mux.HandleFunc(method+" "+path+"{$}", h)
-	s.mux.HandleFunc(method+" "+strings.TrimSuffix(path, "/"), h)
 }
 
 // ServeHTTP runs the middleware every request passes, then the route.

@@ -7,20 +7,6 @@ import (
 	"github.com/numeneon/numeneon/app"
 )
 
-// storyRoutes registers the /api/stories/ routes. Story ids in paths are
-// UUIDs; one that is malformed or names a story the caller may not see is
-// 404, like an unknown one.
-func (s *Server) storyRoutes() {
-	s.handle("GET /api/stories/", s.authed(s.handleStoryFeed))
-	s.handle("POST /api/stories/", s.authed(s.handleCreateStory))
-	s.handle("GET /api/stories/me/", s.authed(s.handleMyStories))
-	s.handle("GET /api/stories/user/{user_id}/", s.authed(s.handleUserStories))
-	s.handle("DELETE /api/stories/{story_id}/", s.authed(s.handleDeleteStory))
-	s.handle("POST /api/stories/{story_id}/view/", s.authed(s.handleViewStory))
-	s.handle("POST /api/stories/{story_id}/react/", s.authed(s.handleReactToStory))
-	s.handle("DELETE /api/stories/{story_id}/react/", s.authed(s.handleUnreactToStory))
-}
-
 // story is "Story". my_reaction is null when the viewer has none.
 type story struct {
 	ID           string   `json:"id"`
@@ -140,13 +126,16 @@ func (s *Server) userStories(w http.ResponseWriter, r *http.Request, userID int6
 	writeJSON(w, http.StatusOK, storyList(sts))
 }
 
+// storyRequest is the body of POST /api/stories/.
+type storyRequest struct {
+	MediaType optString `json:"media_type"`
+	MediaURL  optString `json:"media_url"`
+	Caption   optString `json:"caption"`
+}
+
 // handleCreateStory posts a story: 201 Story.
 func (s *Server) handleCreateStory(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		MediaType optString `json:"media_type"`
-		MediaURL  optString `json:"media_url"`
-		Caption   optString `json:"caption"`
-	}
+	var in storyRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -184,12 +173,15 @@ func (s *Server) handleViewStory(w http.ResponseWriter, r *http.Request) {
 	}{true, res.ViewCount, res.Message})
 }
 
+// reactRequest is the body of POST /api/stories/{story_id}/react/.
+type reactRequest struct {
+	ReactionType optString `json:"reaction_type"`
+}
+
 // handleReactToStory sets the caller's reaction:
 // {success, reaction_type, heart_count, thunder_count}.
 func (s *Server) handleReactToStory(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		ReactionType optString `json:"reaction_type"`
-	}
+	var in reactRequest
 	if err := decodeJSON(r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
