@@ -173,8 +173,13 @@ var routeTable = []route{
 	{method: "DELETE", pattern: "/api/stories/{story_id}/react/", handler: (*Server).handleUnreactToStory, authed: true,
 		params: []param{pathParam("story_id", kindUUID)}},
 
-	// Studio (studio.go). A username shadowed by a fixed path (profile,
-	// search, playlist) cannot be looked up here; the client never asks.
+	// Studio (studio.go, music.go). A username shadowed by a fixed path
+	// (profile, search, playlist) cannot be looked up here; the client
+	// never asks.
+	// Public, as in the original; limited per address, as every query
+	// that misses the cache costs a call to the catalogue (music.go).
+	{method: "GET", pattern: "/api/mystudio/search/", handler: (*Server).handleMusicSearch, limit: "music",
+		params: []param{queryParam("q", kindText)}},
 	{method: "GET", pattern: "/api/mystudio/profile/", handler: (*Server).handleMyStudio, authed: true},
 	{method: "PUT", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},
 	{method: "PATCH", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},

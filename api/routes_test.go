@@ -26,7 +26,7 @@ func TestRouteTableIsWhatIsServed(t *testing.T) {
 		Socket:     socket,
 		UI:         web.NewHandler(),
 		Gatherer:   prometheus.NewRegistry(),
-		RateLimits: "signup=1/h,login=1/h,login_account=0/h,refresh=1/h,message=1/h,socket=0/h",
+		RateLimits: "signup=1/h,login=1/h,login_account=0/h,refresh=1/h,message=1/h,socket=0/h,music=1/h",
 	})
 	alice := ts.signup("alice") // spends the signup budget
 

@@ -36,7 +36,7 @@ type Config struct {
 	// the defaults, "off" disables every limit; otherwise a comma-separated
 	// list of class=N/unit overriding the defaults, with unit s, m or h and
 	// N = 0 disabling that class, for example
-	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m"
+	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m,music=60/m"
 	// (those are the defaults; login_account counts failed logins per
 	// account, the others requests per client address, or per user for
 	// message). A class allows a burst of N, refilled evenly

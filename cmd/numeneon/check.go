@@ -43,5 +43,6 @@ func runCheck(ctx context.Context, cfg *Config, w io.Writer) error {
 	if store != nil {
 		store.Close()
 	}
+	checkMusic(ctx, cfg, w)
 	return errors.Join(failed...)
 }

@@ -60,6 +60,9 @@ type Config struct {
 	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
 	// hold on one process (realtime.DefaultSocketsPerUser).
 	SocketsPerUser int
+	// MusicAPIURL is MUSIC_API_URL: the Deezer search API's base URL
+	// (deezer.DefaultBaseURL), or "off" (music.go).
+	MusicAPIURL string
 
 	secretGenerated bool
 }
@@ -155,6 +158,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.SocketsPerUser = n
 	}
+	c.loadMusicEnv(getenv)
 	return nil
 }
 
@@ -201,6 +205,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 		return nil
 	})
 	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
+	c.musicFlags(fs)
 	return fs
 }
 
@@ -269,6 +274,9 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			errs = append(errs, fmt.Errorf("REDIS_URL: want redis://… or rediss://…"))
 		}
+	}
+	if err := c.validateMusic(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -398,6 +406,7 @@ func (c *Config) describe(w io.Writer) {
 	}
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
+	c.describeMusic(w)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

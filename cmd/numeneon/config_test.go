@@ -67,6 +67,7 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad socket token expiry", []string{"SOCKET_TOKEN_EXPIRY=never"}, nil, "SOCKET_TOKEN_EXPIRY"},
 		{"bad socket token expiry flag", nil, []string{"--socket-token-expiry", "lax"}, "SOCKET_TOKEN_EXPIRY"},
 		{"bad sockets per user", []string{"SOCKETS_PER_USER=0"}, nil, "SOCKETS_PER_USER"},
+		{"bad music api url", []string{"MUSIC_API_URL=ftp://music.example"}, nil, "MUSIC_API_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)

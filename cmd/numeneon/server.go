@@ -81,6 +81,9 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
 	svc.UseGroupCommit(s.writes)
+	if cat := cfg.catalogue(); cat != nil {
+		svc.UseCatalogue(cat, app.MusicOptions{})
+	}
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
 	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
 	var apiSrv *api.Server
