@@ -48,7 +48,7 @@ func (s *Server) writeErrorKey(w http.ResponseWriter, r *http.Request, err error
 	status := errorStatus(err)
 	msg := numeneon.ErrorMessage(err)
 	if status >= 500 {
-		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.Error("request failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 		msg = "Internal server error."
 	}
 	var derr *numeneon.Error
