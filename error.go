@@ -17,6 +17,7 @@ const (
 	ETOOLARGE     = "too_large"    // a body or a frame over its limit
 	EUNAUTHORIZED = "unauthorized" // missing, invalid or expired credentials
 	EUNAVAILABLE  = "unavailable"  // a dependency is down or the feature is not configured
+	EUPSTREAM     = "upstream"     // an outside service (the music catalogue) failed, was too slow or answered garbage
 )
 
 // Error is the domain error. Message is safe to show to the client; the cause,

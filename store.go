@@ -18,6 +18,9 @@ import (
 // than the page's limit (a store default of 100 applies to Limit <= 0).
 type Store interface {
 	StoryStore
+	PostStore
+	StudioStore
+	PushStore
 	// Update runs fn in one read-write transaction and commits it when fn
 	// returns nil. It returns fn's error (after rolling back) or the commit's.
 	// fn may be run again after a transient failure (a serialization failure
@@ -95,6 +98,9 @@ type Store interface {
 // violations, like Store's.
 type Tx interface {
 	StoryTx
+	PostTx
+	StudioTx
+	PushTx
 	// CreateUser inserts u and its profile and sets u.ID, u.DateJoined,
 	// u.Profile.ID and the profile timestamps. A taken username or email
 	// (case-insensitively) is ECONFLICT, with Message naming the field

@@ -21,6 +21,7 @@ var statusByCode = map[string]int{
 	numeneon.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	numeneon.ERATELIMITED:  http.StatusTooManyRequests,
 	numeneon.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	numeneon.EUPSTREAM:     http.StatusBadGateway,
 	numeneon.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -47,7 +48,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) writeErrorKey(w http.ResponseWriter, r *http.Request, err error, key string) {
 	status := errorStatus(err)
 	msg := numeneon.ErrorMessage(err)
-	if status >= 500 {
+	switch {
+	case numeneon.ErrorCode(err) == numeneon.EUPSTREAM:
+		// Not our failure: the client is told which service failed,
+		// and the log keeps the cause without an error-level alarm.
+		s.logger.Warn("outside service failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
+	case status >= 500:
 		s.logger.Error("request failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 		msg = "Internal server error."
 	}

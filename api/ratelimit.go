@@ -19,7 +19,9 @@ import (
 
 // defaultRateLimits are the limits without RATE_LIMITS, per client and unit.
 // Login and signup are the guessing and spam targets; a message rate of 600
-// a minute is ten a second, far above any typing human.
+// a minute is ten a second, far above any typing human. A music search
+// that misses the cache costs a call to the catalogue: 60 a minute is a
+// search box typed into at a human pace.
 //
 // login_account counts failed logins per account (the email given), from
 // whatever address: it caps a guesser spread over many addresses at 30
@@ -33,6 +35,7 @@ var defaultRateLimits = map[string]string{
 	"refresh":       "30/m",
 	"message":       "600/m",
 	"socket":        "60/m",
+	"music":         "60/m",
 }
 
 // maxLimiterKeys bounds the memory one class spends on distinct clients

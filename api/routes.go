@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/numeneon/numeneon/web"
 )
 
 // route is one row of the route table: everything the server knows about a
@@ -71,7 +73,12 @@ func queryParam(name string, kind paramKind) param { return param{name, true, ki
 
 // routeTable is every route the server has, in API.md's order.
 var routeTable = []route{
-	{method: "GET", pattern: "/", handler: (*Server).handleStatus},
+	// "/" is the web UI for a browser and the status for everyone else;
+	// /api/ is always the status (health.go, web/).
+	{method: "GET", pattern: "/", handler: (*Server).handleRoot},
+	{method: "GET", pattern: "/api/", handler: (*Server).handleStatus},
+	{method: "GET", pattern: web.AssetPrefix, exact: true, handler: (*Server).serveUI,
+		serves: func(s *Server) bool { return s.cfg.UI != nil }},
 	{method: "GET", pattern: "/healthz", exact: true, handler: (*Server).handleHealthz},
 	{method: "GET", pattern: "/readyz", exact: true, handler: (*Server).handleReadyz},
 	{method: "GET", pattern: "/metrics", exact: true, handler: (*Server).serveMetrics,
@@ -129,6 +136,26 @@ var routeTable = []route{
 	{method: "POST", pattern: "/api/notifications/read/", handler: (*Server).handleMarkNotificationsRead, authed: true,
 		body: (*markReadRequest)(nil)},
 
+	// Posts (post.go). Every signed-in user reads every post; only the
+	// author changes or deletes one.
+	{method: "GET", pattern: "/api/posts/", handler: (*Server).handleListPosts, authed: true,
+		params: append([]param{queryParam("username", kindText)}, pageParams...)},
+	{method: "POST", pattern: "/api/posts/", handler: (*Server).handleCreatePost, authed: true, body: (*postRequest)(nil)},
+	{method: "GET", pattern: "/api/posts/{post_id}/", handler: (*Server).handleGetPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+	{method: "PUT", pattern: "/api/posts/{post_id}/", handler: (*Server).handleEditPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*postEditRequest)(nil)},
+	{method: "PATCH", pattern: "/api/posts/{post_id}/", handler: (*Server).handleEditPost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*postEditRequest)(nil)},
+	{method: "DELETE", pattern: "/api/posts/{post_id}/", handler: (*Server).handleDeletePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+	{method: "GET", pattern: "/api/posts/{post_id}/replies/", handler: (*Server).handlePostReplies, authed: true,
+		params: append([]param{pathParam("post_id", kindID)}, pageParams...)},
+	{method: "POST", pattern: "/api/posts/{post_id}/like/", handler: (*Server).handleLikePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}, body: (*likeRequest)(nil)},
+	{method: "POST", pattern: "/api/posts/{post_id}/share/", handler: (*Server).handleSharePost, authed: true,
+		params: []param{pathParam("post_id", kindID)}},
+
 	// Stories (story.go). Story ids in paths are UUIDs; one that is
 	// malformed or names a story the caller may not see is 404, like an
 	// unknown one.
@@ -145,6 +172,24 @@ var routeTable = []route{
 		params: []param{pathParam("story_id", kindUUID)}, body: (*reactRequest)(nil)},
 	{method: "DELETE", pattern: "/api/stories/{story_id}/react/", handler: (*Server).handleUnreactToStory, authed: true,
 		params: []param{pathParam("story_id", kindUUID)}},
+
+	// Studio (studio.go, music.go). A username shadowed by a fixed path
+	// (profile, search, playlist) cannot be looked up here; the client
+	// never asks.
+	// Public, as in the original; limited per address, as every query
+	// that misses the cache costs a call to the catalogue (music.go).
+	{method: "GET", pattern: "/api/mystudio/search/", handler: (*Server).handleMusicSearch, limit: "music",
+		params: []param{queryParam("q", kindText)}},
+	{method: "GET", pattern: "/api/mystudio/profile/", handler: (*Server).handleMyStudio, authed: true},
+	{method: "PUT", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},
+	{method: "PATCH", pattern: "/api/mystudio/", handler: (*Server).handleUpdateStudio, authed: true, body: (*studioRequest)(nil)},
+	{method: "POST", pattern: "/api/mystudio/playlist/", handler: (*Server).handleAddSong, authed: true, body: (*songRequest)(nil)},
+	{method: "DELETE", pattern: "/api/mystudio/playlist/{song_id}/", handler: (*Server).handleDeleteSong, authed: true,
+		params: []param{pathParam("song_id", kindID)}},
+	{method: "PATCH", pattern: "/api/mystudio/playlist/reorder/", handler: (*Server).handleReorderPlaylist, authed: true,
+		body: (*reorderRequest)(nil)},
+	{method: "GET", pattern: "/api/mystudio/{username}/", handler: (*Server).handleStudioOf, authed: true,
+		params: []param{pathParam("username", kindText)}},
 }
 
 // routes registers every route of the table this server serves.
@@ -200,6 +245,11 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	}
 	s.mux.HandleFunc(method+" "+path+"{$}", h)
 	s.mux.HandleFunc(method+" "+strings.TrimSuffix(path, "/"), h)
+}
+
+// serveUI serves the web UI's files below web.AssetPrefix.
+func (s *Server) serveUI(w http.ResponseWriter, r *http.Request) {
+	s.cfg.UI.ServeHTTP(w, r)
 }
 
 // serveSocket is the WebSocket endpoint, Config.Socket.

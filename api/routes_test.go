@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/web"
 )
 
 // TestRouteTableIsWhatIsServed checks that the route table is what the
@@ -23,8 +24,9 @@ func TestRouteTableIsWhatIsServed(t *testing.T) {
 	})
 	ts := newTestServer(t, api.Config{
 		Socket:     socket,
+		UI:         web.NewHandler(),
 		Gatherer:   prometheus.NewRegistry(),
-		RateLimits: "signup=1/h,login=1/h,login_account=0/h,refresh=1/h,message=1/h,socket=0/h",
+		RateLimits: "signup=1/h,login=1/h,login_account=0/h,refresh=1/h,message=1/h,socket=0/h,music=1/h",
 	})
 	alice := ts.signup("alice") // spends the signup budget
 

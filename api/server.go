@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/web"
 )
 
 // Config is what a Server is built from. Zero values are the documented
@@ -35,7 +36,7 @@ type Config struct {
 	// the defaults, "off" disables every limit; otherwise a comma-separated
 	// list of class=N/unit overriding the defaults, with unit s, m or h and
 	// N = 0 disabling that class, for example
-	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m"
+	// "login=10/m,login_account=30/h,signup=5/m,refresh=30/m,message=600/m,socket=60/m,music=60/m"
 	// (those are the defaults; login_account counts failed logins per
 	// account, the others requests per client address, or per user for
 	// message). A class allows a burst of N, refilled evenly
@@ -54,6 +55,9 @@ type Config struct {
 
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
+	// UI is the browser UI, served at "/" to requests that ask for HTML
+	// and at /assets/; nil serves none ("/" always answers the JSON status).
+	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
 

@@ -12,32 +12,11 @@ import (
 // answers readable.
 
 // userFull is "User (full)". Email is only present for the user themself
-// (the original leaked everyone's).
-type userFull struct {
-	ID             int64   `json:"id"`
-	Username       string  `json:"username"`
-	Email          *string `json:"email,omitempty"`
-	FirstName      string  `json:"first_name"`
-	LastName       string  `json:"last_name"`
-	DateJoined     string  `json:"date_joined"`
-	ProfilePicture *string `json:"profile_picture"`
-}
+// (the original leaked everyone's). The app owns the shape, since post
+// events carry it too.
+type userFull = app.UserFull
 
-func newUserFull(u *numeneon.User, viewerID int64) userFull {
-	out := userFull{
-		ID:             u.ID,
-		Username:       u.Username,
-		FirstName:      u.FirstName,
-		LastName:       u.LastName,
-		DateJoined:     app.FormatTime(u.DateJoined),
-		ProfilePicture: u.Profile.Avatar,
-	}
-	if u.ID == viewerID {
-		email := u.Email
-		out.Email = &email
-	}
-	return out
-}
+func newUserFull(u *numeneon.User, viewerID int64) userFull { return app.FullUser(u, viewerID) }
 
 // profile is "Profile", with its user nested.
 type profile struct {

@@ -29,6 +29,7 @@ type Service struct {
 	users    *userCache
 	policy   AccountPolicy    // validated: defaults filled in
 	now      func() time.Time // nil: time.Now; see UseClock
+	music    *musicSearch     // nil until UseCatalogue: no music search
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose

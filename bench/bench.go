@@ -30,6 +30,8 @@ type Options struct {
 	PIDs        []int         // server processes whose RSS is read
 	RedisURL    string        // Redis whose commands are counted (sockets: while idle; throughput: per delivered event)
 	Hold        time.Duration // sockets: how long to hold them idle before measuring (default 10s)
+	Friends     int           // feed, fanout: friends of the reading or posting user (default 500, 200)
+	Posts       int           // feed: posts written by the friends (default 20,000); fanout: posts sent (default 20)
 	Password    string        // password of the users the run creates
 	Progress    io.Writer     // progress lines (nil: none)
 }
@@ -125,10 +127,12 @@ func Run(ctx context.Context, scenario string, o Options) (*Result, error) {
 		r, err = runSockets(ctx, &o)
 	case "conversations":
 		r, err = runConversations(ctx, &o)
+	case "feed":
+		r, err = runFeed(ctx, &o)
 	case "fanout":
-		return nil, fmt.Errorf("fanout needs posts, which this server does not have yet; the hub's fan-out is measured by `go test -bench Fanout ./realtime`")
+		r, err = runFanout(ctx, &o)
 	default:
-		return nil, fmt.Errorf("unknown scenario %q (want crossworker, throughput, sockets, conversations or fanout)", scenario)
+		return nil, fmt.Errorf("unknown scenario %q (want crossworker, throughput, sockets, conversations, feed or fanout)", scenario)
 	}
 	if r != nil {
 		r.Scenario, r.Targets = scenario, o.Targets

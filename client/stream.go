@@ -2,8 +2,11 @@ package client
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Stream keeps a user's notification socket open across disconnects: when
@@ -23,7 +26,8 @@ type Stream struct {
 	duplicates int
 	disordered int
 	reconnects int
-	live       []Event // events without id (typing, presence)
+	closes     map[int]int // close codes the server sent, by code
+	live       []Event     // events without id (typing, presence)
 	dialErr    error
 	OnEvent    func(Event) // called from the stream goroutine, for each frame after the handshake
 
@@ -53,7 +57,15 @@ func (s *Stream) run(ctx context.Context, sock *Socket) {
 	defer close(s.done)
 	next := 1
 	for {
-		s.read(ctx, sock)
+		err := s.read(ctx, sock)
+		if code := int(websocket.CloseStatus(err)); code != -1 {
+			s.mu.Lock()
+			if s.closes == nil {
+				s.closes = make(map[int]int)
+			}
+			s.closes[code]++
+			s.mu.Unlock()
+		}
 		sock.Conn.CloseNow()
 		for {
 			if ctx.Err() != nil {
@@ -86,14 +98,14 @@ func (s *Stream) run(ctx context.Context, sock *Socket) {
 	}
 }
 
-func (s *Stream) read(ctx context.Context, sock *Socket) {
+func (s *Stream) read(ctx context.Context, sock *Socket) error {
 	s.mu.Lock()
 	s.sock = sock
 	s.mu.Unlock()
 	for {
 		ev, err := sock.Next(ctx)
 		if err != nil {
-			return
+			return err
 		}
 		if s.OnEvent != nil {
 			s.OnEvent(ev)
@@ -159,7 +171,9 @@ type StreamReport struct {
 	Duplicates int // stored events received again
 	Disordered int // stored events that skipped an id
 	Reconnects int
-	Live       []Event // events without an id
+	// Closes counts the close codes the server ended sockets with.
+	Closes map[int]int
+	Live   []Event // events without an id
 }
 
 // Report returns a snapshot of what the stream saw.
@@ -172,6 +186,7 @@ func (s *Stream) Report() StreamReport {
 		Duplicates: s.duplicates,
 		Disordered: s.disordered,
 		Reconnects: s.reconnects,
+		Closes:     maps.Clone(s.closes),
 		Live:       append([]Event(nil), s.live...),
 	}
 }

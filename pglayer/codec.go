@@ -14,6 +14,13 @@ import (
 // 8,000 bytes or more (NOTIFY_PAYLOAD_MAX_LENGTH).
 const maxPayload = 7999
 
+// maxHeader is the longest header a payload starts with: a sequence number
+// (a uint64 in base 36, 13 digits at most) and ';'.
+const maxHeader = 14
+
+// maxBody is what the records of one payload may take.
+const maxBody = maxPayload - maxHeader
+
 // A payload is a sequence of records, each
 //
 //	kind userID ' ' id ' ' length ':' data
@@ -29,7 +36,7 @@ const (
 )
 
 // appendRecord appends the record of env to buf, carrying its frame, or only
-// its reference when the frame would make the record longer than maxPayload
+// its reference when the frame would make the record longer than maxBody
 // and env is a stored event. It returns an error for an event without an id
 // whose frame cannot fit: there is nothing to read it back from.
 func appendRecord(buf []byte, env numeneon.Envelope) ([]byte, error) {
@@ -37,9 +44,9 @@ func appendRecord(buf []byte, env numeneon.Envelope) ([]byte, error) {
 	if !isText(env.Frame) {
 		kind, dataLen = kindBase64, base64.StdEncoding.EncodedLen(len(env.Frame))
 	}
-	if recordLen(env, dataLen) > maxPayload {
+	if recordLen(env, dataLen) > maxBody {
 		if env.ID == 0 {
-			return buf, fmt.Errorf("an event without an id of %d bytes does not fit in one notification (at most %d bytes)", len(env.Frame), maxPayload)
+			return buf, fmt.Errorf("an event without an id of %d bytes does not fit in one notification (about %d bytes at most)", len(env.Frame), maxBody)
 		}
 		kind, dataLen = kindRef, 0
 	}
@@ -150,7 +157,7 @@ func cutNumber(s string, sep byte) (int64, string, bool) {
 func packPayloads(records [][]byte, payloads []string) []string {
 	var cur []byte
 	for _, rec := range records {
-		if len(cur)+len(rec) > maxPayload {
+		if len(cur)+len(rec) > maxBody {
 			payloads = append(payloads, string(cur))
 			cur = cur[:0]
 		}

@@ -41,6 +41,12 @@ var _ numeneon.Store = (*Store)(nil)
 // other pool_* parameters of pgxpool.ParseConfig apply too.
 // Open does not change the schema; call Migrate for that.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	return open(ctx, databaseURL, nil)
+}
+
+// open is Open with a query tracer on every connection (tests count
+// queries with one); nil for none.
+func open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*Store, error) {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, numeneon.Errorf(numeneon.EINVALID, "database URL must start with postgres:// or postgresql://")
@@ -82,6 +88,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	}
 	cfg.AfterConnect = prepareConn
+	cfg.ConnConfig.Tracer = tracer
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create postgres pool for %s: %w", u.Redacted(), err)

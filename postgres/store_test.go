@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 
 	"github.com/numeneon/numeneon"
@@ -38,4 +39,19 @@ func mustOpenStoreAt(tb testing.TB, databaseURL string) *postgres.Store {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) numeneon.Store { return MustOpenStore(t) })
+}
+
+func TestPostListsRunOneQuery(t *testing.T) {
+	storetest.RunQueryCounts(t, func(t *testing.T) (numeneon.Store, *atomic.Int64) {
+		ctx := context.Background()
+		s, n, err := postgres.OpenCountingQueries(ctx, testsvc.PostgresURL(t))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		return s, n
+	})
 }

@@ -393,14 +393,17 @@ func (s *socket) do(w *requests) endReason {
 			return end
 		}
 	}
+	var upTo int64 // a stored id the replay must reach; 0: unknown
 	if w.resume {
-		if err := s.resumeFrom(w.resumeFrom); err != nil {
+		newest, err := s.resumeFrom(w.resumeFrom)
+		if err != nil {
 			return s.failed(err)
 		}
+		upTo = newest
 		w.catchUp = true
 	}
 	if w.catchUp && s.out.known {
-		if err := s.replay(b); err != nil {
+		if err := s.replay(b, upTo); err != nil {
 			return s.failed(err)
 		}
 	}
@@ -421,13 +424,14 @@ func (s *socket) do(w *requests) endReason {
 // never below what this socket has written (a resume on an open socket
 // must not send an event twice). A socket that started at the newest id
 // without since has written nothing: a resume may replay what came before.
-func (s *socket) resumeFrom(since int64) error {
+// It returns the newest id.
+func (s *socket) resumeFrom(since int64) (int64, error) {
 	newest, err := s.hub.lastNotificationID(s.ctx, s.userID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	s.out.sent, s.out.known = max(min(since, newest), s.out.written), true
-	return nil
+	return newest, nil
 }
 
 // failed chooses how the socket ends after err.
@@ -526,7 +530,7 @@ func (s *socket) queueFrame(b *batch, f outFrame) error {
 		}
 		if f.id > s.out.sent+1 {
 			m.gapFills.Inc()
-			if err := s.replay(b); err != nil {
+			if err := s.replay(b, f.id-1); err != nil {
 				return err
 			}
 			if f.id <= s.out.sent {
@@ -543,11 +547,30 @@ func (s *socket) queueFrame(b *batch, f outFrame) error {
 	return nil
 }
 
+// resyncFrame tells a client that stored events it has not seen are gone
+// (pruned by the notification retention): it must reload its lists rather
+// than trust its screens.
+var resyncFrame = []byte(`{"type":"resync"}`)
+
 // replay adds every stored notification with an id above the last one sent
 // to the batch, in order, page by page, until the store has no more. Each
 // page is read within StoreTimeout, and abandoned as soon as the client is
 // gone.
-func (s *socket) replay(b *batch) error {
+//
+// Ids of a user have no gaps, so an id that skips ahead, or a store that
+// ends before upTo (an id known to exist, 0 when none is known), means the
+// events between were pruned: the batch gets one resyncFrame before what
+// remains, and the socket moves past the missing ids.
+func (s *socket) replay(b *batch, upTo int64) error {
+	resynced := false
+	resync := func() error {
+		if resynced {
+			return nil
+		}
+		resynced = true
+		s.hub.log.Debug("stored events pruned before replay; resync", "user_id", s.userID, "after", s.out.sent)
+		return b.add(resyncFrame, 0)
+	}
 	for {
 		// What is ready goes out before the wait for the store.
 		if err := b.flush(); err != nil {
@@ -560,11 +583,22 @@ func (s *socket) replay(b *batch) error {
 			return fmt.Errorf("list notifications of user %d after %d: %w", s.userID, s.out.sent, err)
 		}
 		if len(ns) == 0 {
+			if upTo > s.out.sent {
+				if err := resync(); err != nil {
+					return err
+				}
+				s.out.sent = upTo
+			}
 			return nil
 		}
 		for _, n := range ns {
 			if n.ID <= s.out.sent {
 				continue
+			}
+			if n.ID > s.out.sent+1 {
+				if err := resync(); err != nil {
+					return err
+				}
 			}
 			if err := b.add(n.Envelope().Frame, n.ID); err != nil {
 				return err

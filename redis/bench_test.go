@@ -68,3 +68,40 @@ func benchmarkPublish(b *testing.B, users int) {
 	}
 	b.ReportMetric(float64(cmds)/float64(published), "redis-cmds/envelope")
 }
+
+// BenchmarkFanout is the layer's part of a fan-out: one Publish carrying an
+// envelope for each of N friends, until the other process has received the
+// last one (BenchmarkFanout in ./pglayer is the same on PostgreSQL).
+func BenchmarkFanout(b *testing.B) {
+	for _, friends := range []int{200, 1000, 5000} {
+		b.Run(fmt.Sprintf("friends=%d", friends), func(b *testing.B) {
+			url := testsvc.RedisURL(b)
+			opts := testOptions(b, url)
+			opts.Logger = nil
+			pub, sub := mustNewLayer(b, opts), mustNewLayer(b, opts)
+			rec := layertest.NewRecorder()
+			sub.Listen(rec)
+			pub.Listen(layertest.NewRecorder())
+			ids := make([]int64, friends)
+			for i := range ids {
+				ids[i] = int64(i + 1)
+			}
+			if err := sub.Subscribe(b.Context(), ids...); err != nil {
+				b.Fatalf("Subscribe: %v", err)
+			}
+			frame := []byte(`{"type":"new_message","data":{"id":1,"sender":{"id":2,"username":"ada"},"content":"hello"},"id":1}`)
+			envs := make([]numeneon.Envelope, friends)
+			b.ResetTimer()
+			for i := range b.N {
+				for f := range envs {
+					envs[f] = numeneon.Envelope{UserID: int64(f + 1), ID: int64(i + 1), Frame: frame}
+				}
+				if err := pub.Publish(b.Context(), envs...); err != nil {
+					b.Fatalf("Publish: %v", err)
+				}
+				want := (i + 1) * friends
+				rec.WaitFor(b, "the fan-out", func(r *layertest.Recorder) bool { return r.Total() >= want })
+			}
+		})
+	}
+}

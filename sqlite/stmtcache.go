@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // maxCachedStmts bounds a cache. The store's SQL texts are a fixed set (the
@@ -136,12 +137,23 @@ func (c *stmtCache) Close() error {
 type poolQueryer struct {
 	db    *sql.DB
 	stmts *stmtCache
+	// queries, when set (tests only), counts the statements run, so a test
+	// can prove a list costs a fixed number of them.
+	queries *atomic.Int64
+}
+
+// count records one statement when counting is on.
+func (p poolQueryer) count() {
+	if p.queries != nil {
+		p.queries.Add(1)
+	}
 }
 
 var _ queryer = poolQueryer{}
 
 // ExecContext implements queryer.
 func (p poolQueryer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
 		return p.db.ExecContext(ctx, query, args...)
@@ -151,6 +163,7 @@ func (p poolQueryer) ExecContext(ctx context.Context, query string, args ...any)
 
 // QueryContext implements queryer.
 func (p poolQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
 		return p.db.QueryContext(ctx, query, args...)
@@ -160,6 +173,7 @@ func (p poolQueryer) QueryContext(ctx context.Context, query string, args ...any
 
 // QueryRowContext implements queryer.
 func (p poolQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
 		return p.db.QueryRowContext(ctx, query, args...)

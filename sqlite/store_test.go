@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/numeneon/numeneon"
@@ -175,4 +176,11 @@ func BenchmarkCreateMessageWithNotification(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestPostListsRunOneQuery(t *testing.T) {
+	storetest.RunQueryCounts(t, func(t *testing.T) (numeneon.Store, *atomic.Int64) {
+		s := mustOpenMigrated(t)
+		return s, sqlite.CountQueries(s)
+	})
 }

@@ -22,7 +22,11 @@ Scenarios:
                 server memory per socket (--pids), idle Redis commands (--redis)
   conversations one user with --users conversations reads its inbox in a closed loop
                 (--concurrency, --duration); latency of GET /api/messages/conversations/
-  fanout        needs posts (not yet in this server); see go test -bench Fanout ./realtime
+  feed          one user with --friends friends (500) who wrote --posts posts (20,000) reads the
+                first page of the feed in a closed loop; latency of GET /api/posts/
+  fanout        an author with --friends friends (200), each with a socket on the targets in
+                turn, posts --posts posts (20); POST to the last friend's receipt. With --redis,
+                also one Redis PUBLISH to as many subscribers, for comparison
 
 The targets need RATE_LIMITS=off (a load test trips the default limits).
 Progress goes to stderr; the summary and a final JSON line to stdout.
@@ -48,8 +52,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Sockets, "sockets", 1000, "sockets: how many to open")
 	srcs := fs.String("source-addrs", "", "sockets: comma-separated local addresses to dial from (127.0.0.2,127.0.0.3,…) to pass 60,000 sockets")
 	pids := fs.String("pids", "", "sockets: comma-separated server pids whose memory is read")
-	fs.StringVar(&o.RedisURL, "redis", "", "Redis URL whose command counts are read (sockets: idle; throughput: per delivered event)")
+	fs.StringVar(&o.RedisURL, "redis", "", "Redis URL whose command counts are read (sockets: idle; throughput: per delivered event); fanout: the pub/sub baseline's Redis")
 	fs.DurationVar(&o.Hold, "hold", 0, "sockets: how long to hold the sockets idle (default 10s)")
+	fs.IntVar(&o.Friends, "friends", 0, "feed, fanout: friends of the reading or posting user (default 500, 200)")
+	fs.IntVar(&o.Posts, "posts", 0, "feed: posts the friends write (default 20000); fanout: posts sent (default 20)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/numeneon/numeneon/redis"
+	"github.com/numeneon/numeneon/pglayer"
 )
 
 // runCheck prints the effective configuration and tests each connection.
@@ -34,18 +34,15 @@ func runCheck(ctx context.Context, cfg *Config, w io.Writer) error {
 	store, err := openStore(ctx, cfg, false)
 	if err == nil {
 		err = store.Ping(ctx)
-		store.Close()
 	}
 	report("database ("+kind+")", err)
 
-	if cfg.RedisURL != "" {
-		l, err := redis.NewLayer(ctx, redis.Options{URL: cfg.RedisURL})
-		if err == nil {
-			err = l.Close()
-		}
-		report("channel layer (redis)", err)
-	} else {
-		fmt.Fprintln(w, "ok    channel layer (in-process: one process only; set REDIS_URL for several workers or instances)")
+	layer, why := cfg.layerChoice()
+	events, _ := store.(pglayer.Events)
+	report("channel layer ("+layer+": "+why+"): an event published came back", checkLayer(ctx, cfg, events))
+	if store != nil {
+		store.Close()
 	}
+	checkMusic(ctx, cfg, w)
 	return errors.Join(failed...)
 }

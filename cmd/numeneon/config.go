@@ -36,8 +36,9 @@ type Config struct {
 	Workers        int    // WEB_CONCURRENCY, 1
 	RateLimits     string // RATE_LIMITS, "" = defaults, "off" = none
 	ClientIPHeader string // CLIENT_IP_HEADER: header of a trusted proxy carrying the client address
-	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = redis.DefaultHeartbeatInterval:
-	// how often a process tells the others it is alive (one Redis command).
+	// PresenceHeartbeat is PRESENCE_HEARTBEAT, 0 = 40s (the redis and
+	// pglayer defaults): how often a process tells the others it is alive
+	// (one Redis command, or one PostgreSQL statement).
 	PresenceHeartbeat time.Duration
 	// RefreshRotation is REFRESH_ROTATION: "reuse" (a used refresh token
 	// stays valid until it expires, the original's behaviour and the
@@ -49,6 +50,9 @@ type Config struct {
 	// StoryCleanupInterval is how often expired stories' views, reactions
 	// and unreplied rows are deleted (STORY_CLEANUP_INTERVAL); 0 = 10m.
 	StoryCleanupInterval time.Duration
+	// NotificationRetention is NOTIFICATION_RETENTION: stored events older
+	// than this are pruned in the background; 0 = 30 days.
+	NotificationRetention time.Duration
 	// SocketTokenExpiry is SOCKET_TOKEN_EXPIRY: "signed-in" (default: a
 	// socket outlives its token while the user stays signed in) or
 	// "enforce" (it closes with 4001 when the token expires).
@@ -56,15 +60,15 @@ type Config struct {
 	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
 	// hold on one process (realtime.DefaultSocketsPerUser).
 	SocketsPerUser int
+	// MusicAPIURL is MUSIC_API_URL: the Deezer search API's base URL
+	// (deezer.DefaultBaseURL), or "off" (music.go).
+	MusicAPIURL string
 
 	secretGenerated bool
 }
 
 // Production reports whether the production switch is on.
 func (c *Config) Production() bool { return c.Env == "production" }
-
-// SharedLayer reports whether events can cross processes.
-func (c *Config) SharedLayer() bool { return c.RedisURL != "" }
 
 // loadEnv fills c from the environment. getenv is os.Getenv outside tests.
 func (c *Config) loadEnv(getenv func(string) string) error {
@@ -134,6 +138,14 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.StoryCleanupInterval = d
 	}
+	c.NotificationRetention = app.DefaultNotificationRetention
+	if v := getenv("NOTIFICATION_RETENTION"); v != "" {
+		d, err := app.ParseRetention(v)
+		if err != nil {
+			return fmt.Errorf("NOTIFICATION_RETENTION=%q: %w", v, err)
+		}
+		c.NotificationRetention = d
+	}
 	c.SocketTokenExpiry = realtime.TokenExpiry(getenv("SOCKET_TOKEN_EXPIRY"))
 	if c.SocketTokenExpiry == "" {
 		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
@@ -146,6 +158,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		}
 		c.SocketsPerUser = n
 	}
+	c.loadMusicEnv(getenv)
 	return nil
 }
 
@@ -179,11 +192,20 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
 	fs.DurationVar(&c.StoryCleanupInterval, "story-cleanup-interval", c.StoryCleanupInterval, "how often expired stories are cleaned up; 0 for the default, 10m (STORY_CLEANUP_INTERVAL)")
+	fs.Func("notification-retention", "how long stored events are kept, e.g. 30d or 720h; older ones are pruned and a resume from them gets a resync (NOTIFICATION_RETENTION, default 30d)", func(v string) error {
+		d, err := app.ParseRetention(v)
+		if err != nil {
+			return fmt.Errorf("NOTIFICATION_RETENTION: %w", err)
+		}
+		c.NotificationRetention = d
+		return nil
+	})
 	fs.Func("socket-token-expiry", `when an open WebSocket's access token expires: "signed-in" (default) keeps it open while the user stays signed in, "enforce" closes it with 4001 (SOCKET_TOKEN_EXPIRY)`, func(s string) error {
 		c.SocketTokenExpiry = realtime.TokenExpiry(s)
 		return nil
 	})
 	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
+	c.musicFlags(fs)
 	return fs
 }
 
@@ -222,7 +244,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
 	}
 	if c.Workers > 1 && !c.SharedLayer() {
-		errs = append(errs, fmt.Errorf("--workers=%d without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; set REDIS_URL=redis://… (or rediss://…) or run one worker", c.Workers))
+		errs = append(errs, fmt.Errorf("--workers=%d on SQLite without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; use PostgreSQL (DATABASE_URL=postgres://…), set REDIS_URL=redis://… (or rediss://…), or run one worker", c.Workers))
 	}
 	if c.Workers > 1 && c.Port == 0 {
 		errs = append(errs, errors.New("--workers>1 needs a fixed --port: the workers share it"))
@@ -252,6 +274,9 @@ func (c *Config) validate() error {
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			errs = append(errs, fmt.Errorf("REDIS_URL: want redis://… or rediss://…"))
 		}
+	}
+	if err := c.validateMusic(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -340,10 +365,11 @@ func (c *Config) describe(w io.Writer) {
 	if db == "" {
 		db = "sqlite:" + c.sqlitePath() + " (default)"
 	}
-	layer := "in-process (one process only)"
+	redisURL := "(not set)"
 	if c.RedisURL != "" {
-		layer = "redis " + maskURL(c.RedisURL)
+		redisURL = maskURL(c.RedisURL)
 	}
+	layer, why := c.layerChoice()
 	secret := "(not set: a development key is generated on the first serve)"
 	switch {
 	case c.SecretKey != "" && c.secretGenerated:
@@ -362,7 +388,8 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "NUMENEON_ENV     %s\n", c.Env)
 	fmt.Fprintf(w, "PORT             %d\n", c.Port)
 	fmt.Fprintf(w, "DATABASE_URL     %s [%s]\n", maskURL(db), kind)
-	fmt.Fprintf(w, "REDIS_URL        %s\n", layer)
+	fmt.Fprintf(w, "REDIS_URL        %s\n", redisURL)
+	fmt.Fprintf(w, "channel layer    %s (%s)\n", layer, why)
 	fmt.Fprintf(w, "SECRET_KEY       %s\n", secret)
 	fmt.Fprintf(w, "ALLOWED_ORIGINS  %s\n", origins)
 	fmt.Fprintf(w, "WEB_CONCURRENCY  %d\n", c.Workers)
@@ -379,6 +406,7 @@ func (c *Config) describe(w io.Writer) {
 	}
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
+	c.describeMusic(w)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

@@ -56,6 +56,8 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"negative presence heartbeat", nil, []string{"--presence-heartbeat=-1s"}, "PRESENCE_HEARTBEAT"},
 		{"bad story cleanup interval", []string{"STORY_CLEANUP_INTERVAL=soon"}, nil, "STORY_CLEANUP_INTERVAL"},
 		{"negative story cleanup interval", nil, []string{"--story-cleanup-interval", "-1m"}, "STORY_CLEANUP_INTERVAL"},
+		{"bad notification retention", []string{"NOTIFICATION_RETENTION=forever"}, nil, "NOTIFICATION_RETENTION"},
+		{"zero notification retention", nil, []string{"--notification-retention", "0d"}, "NOTIFICATION_RETENTION"},
 		{"unknown flag", nil, []string{"--nope"}, "nope"},
 		{"password minimum under 6", []string{"PASSWORD_MIN_LENGTH=5"}, nil, "PASSWORD_MIN_LENGTH"},
 		{"password minimum flag under 6", nil, []string{"--password-min-length", "0"}, "PASSWORD_MIN_LENGTH"},
@@ -65,6 +67,7 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad socket token expiry", []string{"SOCKET_TOKEN_EXPIRY=never"}, nil, "SOCKET_TOKEN_EXPIRY"},
 		{"bad socket token expiry flag", nil, []string{"--socket-token-expiry", "lax"}, "SOCKET_TOKEN_EXPIRY"},
 		{"bad sockets per user", []string{"SOCKETS_PER_USER=0"}, nil, "SOCKETS_PER_USER"},
+		{"bad music api url", []string{"MUSIC_API_URL=ftp://music.example"}, nil, "MUSIC_API_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)

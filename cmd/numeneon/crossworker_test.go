@@ -24,6 +24,25 @@ func sharedEnv(t *testing.T, redisURL string) []string {
 	)
 }
 
+// postgresEnv is the environment of processes that share one PostgreSQL
+// database and nothing else: their layer is PostgreSQL's LISTEN/NOTIFY.
+func postgresEnv(t *testing.T) []string {
+	t.Helper()
+	return append(baseEnv(t), "DATABASE_URL="+testsvc.PostgresURL(t))
+}
+
+// eachSharedLayer runs fn on each deployment whose processes share a
+// channel layer: PostgreSQL with a Redis from redisURL, and PostgreSQL
+// alone.
+func eachSharedLayer(t *testing.T, redisURL func(testing.TB) string, fn func(t *testing.T, env []string)) {
+	t.Run("redis", func(t *testing.T) { fn(t, sharedEnv(t, redisURL(t))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, postgresEnv(t)) })
+}
+
+// ownRedis starts a Redis of the test's own, for tests that stop it or
+// count its clients.
+func ownRedis(tb testing.TB) string { return testsvc.StartRedis(tb).URL }
+
 // expectEvent reads frames until one of type typ arrives, skipping presence
 // and typing frames, and fails on anything else.
 func expectEvent(t *testing.T, s *client.Socket, typ string) client.Event {
@@ -46,7 +65,10 @@ func expectEvent(t *testing.T, s *client.Socket, typ string) client.Event {
 }
 
 func TestCrossProcessDelivery(t *testing.T) {
-	env := sharedEnv(t, testsvc.RedisURL(t))
+	eachSharedLayer(t, testsvc.RedisURL, testCrossProcessDelivery)
+}
+
+func testCrossProcessDelivery(t *testing.T, env []string) {
 	p1 := startProc(t, env)
 	p2 := startProc(t, env)
 
@@ -126,10 +148,13 @@ func TestCrossProcessDelivery(t *testing.T) {
 // every receiver gets every message addressed to it exactly once, in id
 // order.
 func TestCrossProcessManyMessages(t *testing.T) {
+	eachSharedLayer(t, testsvc.RedisURL, testCrossProcessManyMessages)
+}
+
+func testCrossProcessManyMessages(t *testing.T, env []string) {
 	if testing.Short() {
 		t.Skip("long")
 	}
-	env := sharedEnv(t, testsvc.RedisURL(t))
 	procs := []*proc{startProc(t, env), startProc(t, env)}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

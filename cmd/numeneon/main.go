@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `numeneon — the NUMENEON real-time social backend
@@ -22,6 +23,8 @@ Usage:
   numeneon [serve] [flags]   run the server (the default)
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
+  numeneon seed [flags]      create demo users, friendships, messages, posts and stories (not in production) and print their logins
+  numeneon healthcheck       probe /healthz of the server on this machine (for container health checks)
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command
 
@@ -49,15 +52,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if name == "bench" {
+	switch name {
+	case "bench":
 		return runBench(ctx, args, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout, stderr)
 	}
 	var cfg Config
 	if err := cfg.loadEnv(getenv); err != nil {
 		return err
 	}
 	switch name {
-	case "serve", "migrate", "check":
+	case "serve", "migrate", "check", "seed":
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -86,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, &cfg, logger)
 	case "check":
 		return runCheck(ctx, &cfg, stdout)
+	case "seed":
+		return runSeed(ctx, &cfg, logger, stdout)
 	}
 	if cfg.Workers > 1 && getenv("NUMENEON_WORKER_ID") == "" {
 		return runSupervisor(ctx, &cfg, logger)
@@ -115,7 +123,14 @@ func runServe(ctx context.Context, cfg *Config, logger *slog.Logger, worker bool
 		logger.Info("shutting down")
 	case serveErr = <-s.Done():
 	}
-	return errors.Join(serveErr, s.Close())
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		return errors.Join(serveErr, err)
+	case <-time.After(shutdownTimeout):
+		return errors.Join(serveErr, fmt.Errorf("shutdown did not finish within %v", shutdownTimeout))
+	}
 }
 
 // signalReady tells a supervisor, when there is one, that this worker

@@ -94,8 +94,10 @@ func sendLoop(t *testing.T, sender *client.Client, receivers []*client.Client, v
 }
 
 func TestNoLossWhenWorkerKilled(t *testing.T) {
-	redis := testsvc.StartRedis(t)
-	env := sharedEnv(t, redis.URL)
+	eachSharedLayer(t, ownRedis, testNoLossWhenWorkerKilled)
+}
+
+func testNoLossWhenWorkerKilled(t *testing.T, env []string) {
 	sup := startProc(t, env, "--workers", "2")
 	if n := len(sup.children()); n != 2 {
 		t.Fatalf("supervisor runs %d workers, want 2", n)

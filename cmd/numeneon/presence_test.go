@@ -51,8 +51,11 @@ func nextPresenceEvent(t *testing.T, s *client.Socket) (userID int64, online boo
 // is never reported offline. The heartbeat is short so the test is quick;
 // the bound it scales is about 1.75 heartbeats (70 s at the default 40 s).
 func TestPresenceAfterAKill(t *testing.T) {
-	redis := testsvc.StartRedis(t)
-	env := append(sharedEnv(t, redis.URL), "PRESENCE_HEARTBEAT=1s")
+	eachSharedLayer(t, ownRedis, testPresenceAfterAKill)
+}
+
+func testPresenceAfterAKill(t *testing.T, env []string) {
+	env = append(env, "PRESENCE_HEARTBEAT=1s")
 	p1, p2, p3 := startProc(t, env), startProc(t, env), startProc(t, env)
 	a := newUser(t, p1.URL, "ka")
 	onlyOnKilled, alsoElsewhere := newUser(t, p2.URL, "kb"), newUser(t, p2.URL, "kc")
@@ -132,8 +135,10 @@ func TestPresenceAfterAKill(t *testing.T) {
 // TestPresenceAcrossProcesses: a friend on another process learns when a
 // user's first socket opens and when the last one closes.
 func TestPresenceAcrossProcesses(t *testing.T) {
-	redis := testsvc.StartRedis(t)
-	env := sharedEnv(t, redis.URL)
+	eachSharedLayer(t, ownRedis, testPresenceAcrossProcesses)
+}
+
+func testPresenceAcrossProcesses(t *testing.T, env []string) {
 	p1, p2 := startProc(t, env), startProc(t, env)
 	a, b := newUser(t, p1.URL, "pa"), newUser(t, p2.URL, "pb")
 	if err := client.Befriend(t.Context(), a, b); err != nil {

@@ -62,6 +62,9 @@ func baseEnv(t *testing.T) []string {
 		"NUMENEON_DATA_DIR=" + t.TempDir(),
 		"RATE_LIMITS=off",
 		"SECRET_KEY=test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+		// No test reaches the internet: a test that needs the catalogue
+		// sets a local stand-in (internal/fakedeezer).
+		"MUSIC_API_URL=off",
 	}
 }
 

@@ -15,9 +15,9 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/groupcommit"
-	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/pglayer"
 	"github.com/numeneon/numeneon/realtime"
-	"github.com/numeneon/numeneon/redis"
+	"github.com/numeneon/numeneon/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -34,6 +34,7 @@ type Server struct {
 	store    numeneon.Store
 	writes   *groupcommit.Committer
 	stories  *app.StoryCleanup
+	pruner   *app.NotificationPruner
 	layer    numeneon.Layer
 	presence numeneon.Presence
 	hub      *realtime.Hub
@@ -57,17 +58,12 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	if s.store, err = openStore(ctx, cfg, migrate); err != nil {
 		return err
 	}
-	if cfg.RedisURL != "" {
-		opts := redis.Options{URL: cfg.RedisURL, Logger: s.Logger, HeartbeatInterval: cfg.PresenceHeartbeat}
-		if s.layer, err = redis.NewLayer(ctx, opts); err != nil {
-			return fmt.Errorf("connect the redis channel layer: %w", err)
-		}
-		if s.presence, err = redis.NewPresence(ctx, opts); err != nil {
-			return fmt.Errorf("connect redis presence: %w", err)
-		}
-	} else {
-		s.layer, s.presence = inmem.NewLayer(), inmem.NewPresence()
+	events, _ := s.store.(pglayer.Events)
+	if s.layer, s.presence, err = openLayer(ctx, cfg, events, s.Logger); err != nil {
+		return err
 	}
+	layer, why := cfg.layerChoice()
+	s.Logger.Info("channel layer", "layer", layer, "why", why)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -85,7 +81,11 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
 	svc.UseGroupCommit(s.writes)
+	if cat := cfg.catalogue(); cat != nil {
+		svc.UseCatalogue(cat, app.MusicOptions{})
+	}
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
+	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
 	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
@@ -109,6 +109,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		RateLimits:     cfg.RateLimits,
 		ClientIPHeader: cfg.ClientIPHeader,
 		Socket:         s.hub,
+		UI:             web.NewHandler(),
 		Ready:          s.ready,
 		Registerer:     reg,
 		Gatherer:       reg,
@@ -154,24 +155,50 @@ func (s *Server) ready(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the sockets with 1012 (clients reconnect elsewhere and
-// resume), stops the HTTP server gracefully, then the layer and the store.
+// Shutdown bounds. Render, like most platforms, sends SIGKILL 30 s after
+// SIGTERM; the whole shutdown stays well inside that.
+const (
+	// shutdownRequestsTimeout bounds the wait for in-flight requests.
+	shutdownRequestsTimeout = 10 * time.Second
+	// shutdownTimeout bounds Close as a whole: in-flight requests, then the
+	// group commit, the publisher's queue, presence and the store.
+	shutdownTimeout = 20 * time.Second
+)
+
+// Close shuts the server down without losing anything: it stops accepting
+// connections, closes the sockets with 1012 (clients reconnect to another
+// instance and resume from the store), lets in-flight requests finish
+// (shutdownRequestsTimeout), then commits what the group commit holds,
+// sends what the layer's publisher holds, and closes presence, the layer
+// and the store. runServe gives it shutdownTimeout.
 func (s *Server) Close() error {
 	var errs []error
-	if s.hub != nil {
-		s.hub.Close()
-	}
+	var requestsDone chan error
 	if s.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := s.http.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("shut down http: %w", err))
-		}
-		cancel()
+		// Shutdown closes the listener at once, then waits for the
+		// requests in flight; the sockets close meanwhile.
+		requestsDone = make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownRequestsTimeout)
+			defer cancel()
+			requestsDone <- s.http.Shutdown(ctx)
+		}()
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
+	if s.hub != nil {
+		s.hub.Close()
+	}
+	if requestsDone != nil {
+		if err := <-requestsDone; err != nil {
+			errs = append(errs, fmt.Errorf("shut down http: %w", err))
+		}
+	}
 	if s.writes != nil {
 		s.writes.Close() // after the HTTP server: no request is left to queue a write
+	}
+	if s.pruner != nil {
+		s.pruner.Close() // before the store it prunes
 	}
 	if s.stories != nil {
 		s.stories.Close() // before the store it cleans
@@ -195,8 +222,6 @@ func (s *Server) Close() error {
 }
 
 func layerName(cfg *Config) string {
-	if cfg.RedisURL != "" {
-		return "redis"
-	}
-	return "in-process"
+	kind, _ := cfg.layerChoice()
+	return kind
 }

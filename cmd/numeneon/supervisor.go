@@ -15,8 +15,8 @@ import (
 
 // Timings of the supervisor, variables so tests can shorten them.
 var (
-	workerStopTimeout = 15 * time.Second // SIGTERM, then SIGKILL after this
-	workerHealthyAge  = time.Minute      // a worker that lived this long restarts at once
+	workerStopTimeout = shutdownTimeout + 5*time.Second // SIGTERM, then SIGKILL after this
+	workerHealthyAge  = time.Minute                     // a worker that lived this long restarts at once
 	workerMaxBackoff  = 30 * time.Second
 )
 

@@ -8,15 +8,17 @@ import (
 	"time"
 
 	"github.com/numeneon/numeneon/client"
-	"github.com/numeneon/numeneon/internal/testsvc"
 )
 
 // TestWorkersShareOnePortAndStopOnSIGTERM: --workers 2 runs two processes on
 // one port; users whose sockets sit on different workers get each other's
 // events; SIGTERM stops every worker and the supervisor exits cleanly.
 func TestWorkersShareOnePortAndStopOnSIGTERM(t *testing.T) {
-	redis := testsvc.StartRedis(t)
-	sup := startProc(t, sharedEnv(t, redis.URL), "--workers", "2")
+	eachSharedLayer(t, ownRedis, testWorkersShareOnePortAndStopOnSIGTERM)
+}
+
+func testWorkersShareOnePortAndStopOnSIGTERM(t *testing.T, env []string) {
+	sup := startProc(t, env, "--workers", "2")
 	workers := sup.children()
 	if len(workers) != 2 {
 		t.Fatalf("supervisor runs %d workers, want 2", len(workers))

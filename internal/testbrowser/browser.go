@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"testing"
@@ -75,6 +76,11 @@ func Start(tb testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		// /dev/shm is small in containers; tabs crash when it fills.
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// Each page stands for a person looking at their own screen: none
+		// is a background tab whose timers and animations are slowed.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
 	)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	tb.Cleanup(func() {
@@ -118,6 +124,13 @@ func (b *Browser) NewPage(tb testing.TB) *Page {
 		tb.Fatalf("open a page: %v", err)
 	}
 	return &Page{ctx: ctx}
+}
+
+// Console returns the page's console messages, uncaught exceptions and
+// browser log entries from now on, as chromedp.Console does; the iteration
+// ends when the test's page closes.
+func (p *Page) Console() iter.Seq2[chromedp.ConsoleMessage, error] {
+	return chromedp.Console(p.ctx)
 }
 
 // Run runs action in page p until it finishes or ctx ends, and returns its
