@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -242,6 +243,9 @@ func (c *Config) validate() error {
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
+	}
+	if c.Workers > 1 && !multipleWorkers {
+		errs = append(errs, fmt.Errorf("--workers=%d needs Linux: the workers share one port with SO_REUSEPORT, and only Linux spreads its connections between them; on %s run one worker per process (several instances behind a proxy)", c.Workers, runtime.GOOS))
 	}
 	if c.Workers > 1 && !c.SharedLayer() {
 		errs = append(errs, fmt.Errorf("--workers=%d on SQLite without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; use PostgreSQL (DATABASE_URL=postgres://…), set REDIS_URL=redis://… (or rediss://…), or run one worker", c.Workers))
