@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/numeneon/numeneon/api"
-	"github.com/numeneon/numeneon/internal/testsvc"
-	"github.com/numeneon/numeneon/postgres"
+	"github.com/numeneon/numeneon/internal/teststore"
 )
 
 // onBothDatabases runs fn against a server over SQLite, then one over a
@@ -21,14 +19,6 @@ func onBothDatabases(t *testing.T, cfg api.Config, fn func(t *testing.T, ts *tes
 // newPostgresTestServer is newTestServer over a fresh PostgreSQL database.
 func newPostgresTestServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	store, err := postgres.Open(ctx, testsvc.PostgresURL(t))
-	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
+	store := teststore.Postgres(t)
 	return newTestServerOn(t, cfg, store)
 }
