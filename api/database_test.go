@@ -7,7 +7,7 @@ import (
 
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/internal/testsvc"
-	"github.com/numeneon/numeneon/postgres"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/sqlite"
 )
 
@@ -22,7 +22,8 @@ func onBothDatabases(t *testing.T, cfg api.Config, fn func(t *testing.T, ts *tes
 	t.Run("PostgreSQL", func(t *testing.T) { fn(t, newPostgresTestServer(t, cfg)) })
 }
 
-// newSQLiteTestServer is newTestServer over a fresh SQLite file.
+// newSQLiteTestServer is newTestServer over a fresh SQLite file whose path
+// it keeps.
 func newSQLiteTestServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
@@ -43,17 +44,8 @@ func newSQLiteTestServer(t *testing.T, cfg api.Config) *testServer {
 // newPostgresTestServer is newTestServer over a fresh PostgreSQL database.
 func newPostgresTestServer(t *testing.T, cfg api.Config) *testServer {
 	t.Helper()
-	ctx := context.Background()
 	url := testsvc.PostgresURL(t)
-	store, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate postgres: %v", err)
-	}
-	ts := newTestServerOn(t, cfg, store)
+	ts := newTestServerOn(t, cfg, teststore.PostgresAt(t, url))
 	ts.sqlDriver, ts.sqlDSN = "pgx", url
 	return ts
 }
