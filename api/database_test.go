@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/numeneon/numeneon/api"
-	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/internal/teststore"
+	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/sqlite"
 )
 
