@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Poller is an epoll instance: it watches every idle connection for bytes
@@ -38,17 +40,17 @@ type Poller struct {
 const wakeKey = 0
 
 func newPoller(log *slog.Logger) (*Poller, error) {
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("websocket: create epoll instance: %w", err)
 	}
 	p := &Poller{epfd: epfd, log: log, done: make(chan struct{}), conns: make(map[uint64]*Conn)}
-	if err := syscall.Pipe2(p.wake[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
-		syscall.Close(epfd)
+	if err := unix.Pipe2(p.wake[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		unix.Close(epfd)
 		return nil, fmt.Errorf("websocket: create the poller's wake pipe: %w", err)
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: wakeKey}
-	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev); err != nil {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: wakeKey}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, p.wake[0], &ev); err != nil {
 		p.closeDescriptors()
 		return nil, fmt.Errorf("websocket: watch the poller's wake pipe: %w", err)
 	}
@@ -66,7 +68,7 @@ func (p *Poller) Close() error {
 		return nil
 	}
 	p.closed = true
-	_, err := syscall.Write(p.wake[1], []byte{0})
+	_, err := unix.Write(p.wake[1], []byte{0})
 	p.ctl.Unlock()
 	if err != nil {
 		return fmt.Errorf("websocket: wake the poller: %w", err)
@@ -77,9 +79,9 @@ func (p *Poller) Close() error {
 }
 
 func (p *Poller) closeDescriptors() {
-	syscall.Close(p.wake[0])
-	syscall.Close(p.wake[1])
-	syscall.Close(p.epfd)
+	unix.Close(p.wake[0])
+	unix.Close(p.wake[1])
+	unix.Close(p.epfd)
 }
 
 // watchable returns the raw connection of nc when p can watch it (a TCP or
@@ -98,7 +100,7 @@ func (p *Poller) watchable(nc net.Conn) syscall.RawConn {
 	return raw
 }
 
-const armEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT
+const armEvents = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
 // arm asks for one event when c has something to read (or has closed).
 func (p *Poller) arm(c *Conn) error {
@@ -112,9 +114,9 @@ func (p *Poller) arm(c *Conn) error {
 		c.mu.Unlock()
 		return nil
 	}
-	op := syscall.EPOLL_CTL_MOD
+	op := unix.EPOLL_CTL_MOD
 	if !c.registered {
-		op = syscall.EPOLL_CTL_ADD
+		op = unix.EPOLL_CTL_ADD
 		c.registered = true
 		p.mu.Lock()
 		p.next++
@@ -124,9 +126,9 @@ func (p *Poller) arm(c *Conn) error {
 	}
 	id := c.id
 	c.mu.Unlock()
-	ev := syscall.EpollEvent{Events: armEvents, Fd: int32(uint32(id)), Pad: int32(uint32(id >> 32))}
+	ev := unix.EpollEvent{Events: armEvents, Fd: int32(uint32(id)), Pad: int32(uint32(id >> 32))}
 	var cerr error
-	if err := c.raw.Control(func(fd uintptr) { cerr = syscall.EpollCtl(p.epfd, op, int(fd), &ev) }); err != nil {
+	if err := c.raw.Control(func(fd uintptr) { cerr = unix.EpollCtl(p.epfd, op, int(fd), &ev) }); err != nil {
 		return err
 	}
 	return cerr
@@ -142,7 +144,7 @@ func (p *Poller) remove(c *Conn) {
 	if p.closed {
 		return
 	}
-	_ = c.raw.Control(func(fd uintptr) { _ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil) })
+	_ = c.raw.Control(func(fd uintptr) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
 }
 
 // Bounds of the pause after a failed epoll_wait, doubled on each failure in
@@ -157,12 +159,12 @@ const (
 // something, until Close wakes it.
 func (p *Poller) run() {
 	defer close(p.done)
-	events := make([]syscall.EpollEvent, 256)
+	events := make([]unix.EpollEvent, 256)
 	backoff := time.Duration(0)
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, -1)
+		n, err := unix.EpollWait(p.epfd, events, -1)
 		if err != nil {
-			if err == syscall.EINTR {
+			if err == unix.EINTR {
 				continue
 			}
 			// Not expected with a valid epoll descriptor; keep trying,
@@ -194,8 +196,8 @@ func (c *Conn) readNonblocking(p []byte) (int, error) {
 	var rerr error
 	err := c.raw.Read(func(fd uintptr) bool {
 		for {
-			n, rerr = syscall.Read(int(fd), p)
-			if rerr != syscall.EINTR {
+			n, rerr = unix.Read(int(fd), p)
+			if rerr != unix.EINTR {
 				return true
 			}
 		}
@@ -203,7 +205,7 @@ func (c *Conn) readNonblocking(p []byte) (int, error) {
 	switch {
 	case err != nil:
 		return 0, err
-	case rerr == syscall.EAGAIN:
+	case rerr == unix.EAGAIN:
 		return 0, errWouldBlock
 	case rerr != nil:
 		return 0, rerr

@@ -80,6 +80,16 @@ func TestBenchScenarios(t *testing.T) {
 	if r.Figures["conversations in the inbox"] != 12 || r.Latency["GET conversations"].N == 0 || r.Errors != 0 {
 		t.Errorf("conversations: %+v", r)
 	}
+
+	r = runBench(t, "feed", "--targets", targets, "--friends", "6", "--posts", "120", "--concurrency", "2", "--duration", "1s", "--quiet")
+	if r.Figures["posts"] != 120 || r.Latency["GET feed (first page, 100 posts)"].N == 0 || r.Errors != 0 {
+		t.Errorf("feed: %+v", r)
+	}
+
+	r = runBench(t, "fanout", "--targets", targets, "--friends", "8", "--posts", "3", "--redis", redis.URL, "--quiet")
+	if r.Delivered != 8*3 || r.Lost != 0 || r.Duplicated != 0 || r.Latency["POST to last friend"].N != 3 || r.Latency["Redis PUBLISH to last subscriber"].N != 3 {
+		t.Errorf("fanout: %+v, want 24 deliveries timed over 3 posts and the pub/sub baseline", r)
+	}
 }
 
 func TestBenchRefusesUnknownScenario(t *testing.T) {

@@ -134,8 +134,12 @@ func (p *uiPage) goTo(hash string) {
 	eval[bool](p, fmt.Sprintf("(location.hash = %q, true)", hash))
 }
 
+// click clicks the element as a person would: scrolled to the middle of
+// the screen first, where no toast covers it.
 func (p *uiPage) click(css string) {
 	p.t.Helper()
+	p.do(chromedp.WaitVisible(chromedp.CSS(css)))
+	eval[bool](p, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: 'center'}), true)`, css))
 	p.do(chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible))
 }
 

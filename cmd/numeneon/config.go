@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -183,7 +184,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Host, "host", c.Host, "interface to listen on, empty for all (HOST)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder for the SQLite database and the development secret key (NUMENEON_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… or sqlite:path; empty for a SQLite file in the data folder (DATABASE_URL)")
-	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis:// or rediss:// URL of the shared channel layer; empty for the in-process layer (REDIS_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis:// or rediss:// URL of Redis as the shared channel layer; empty: PostgreSQL's LISTEN/NOTIFY on PostgreSQL, the in-process layer on SQLite (REDIS_URL)")
 	fs.Func("allowed-origins", "comma-separated origins allowed for CORS and WebSockets (ALLOWED_ORIGINS)", func(s string) error {
 		c.AllowedOrigins = splitList(s)
 		return nil
@@ -193,7 +194,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.PprofAddr, "pprof", c.PprofAddr, "serve Go's /debug/pprof/ profiles on this private address, e.g. 127.0.0.1:6060 (PPROF_ADDR)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "worker processes sharing the port (WEB_CONCURRENCY)")
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, `rate limits, "off" to disable (RATE_LIMITS)`)
-	fs.DurationVar(&c.PresenceHeartbeat, "presence-heartbeat", c.PresenceHeartbeat, "how often a process tells the others through Redis it is alive; its users are reported offline about 1.75 beats after it dies, 0 for 40s (PRESENCE_HEARTBEAT)")
+	fs.DurationVar(&c.PresenceHeartbeat, "presence-heartbeat", c.PresenceHeartbeat, "how often a process tells the others through the shared layer (Redis or PostgreSQL) it is alive; its users are reported offline about 1.75 beats after it dies, 0 for 40s (PRESENCE_HEARTBEAT)")
 	fs.StringVar(&c.ClientIPHeader, "client-ip-header", c.ClientIPHeader, "header a trusted reverse proxy sets to the client address, e.g. X-Forwarded-For (CLIENT_IP_HEADER)")
 	fs.StringVar(&c.RefreshRotation, "refresh-rotation", c.RefreshRotation, "reuse: a used refresh token stays valid until it expires; strict: it is revoked and its reuse ends the login (REFRESH_ROTATION)")
 	fs.IntVar(&c.PasswordMinLength, "password-min-length", c.PasswordMinLength, "shortest password accepted at signup and password change, at least 6 (PASSWORD_MIN_LENGTH)")
@@ -249,6 +250,9 @@ func (c *Config) validate() error {
 	}
 	if c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("--workers=%d: want at least 1", c.Workers))
+	}
+	if c.Workers > 1 && !multipleWorkers {
+		errs = append(errs, fmt.Errorf("--workers=%d needs Linux: the workers share one port with SO_REUSEPORT, and only Linux spreads its connections between them; on %s run one worker per process (several instances behind a proxy)", c.Workers, runtime.GOOS))
 	}
 	if c.Workers > 1 && !c.SharedLayer() {
 		errs = append(errs, fmt.Errorf("--workers=%d on SQLite without REDIS_URL: the in-process channel layer cannot carry an event from one worker to a socket held by another, so notifications would be lost; use PostgreSQL (DATABASE_URL=postgres://…), set REDIS_URL=redis://… (or rediss://…), or run one worker", c.Workers))

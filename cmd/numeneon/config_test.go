@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -23,6 +24,20 @@ func TestServeRefusesWorkersWithoutSharedLayer(t *testing.T) {
 	out, err = runCommand(t, append(env, "WEB_CONCURRENCY=3"), "serve", "--port", "0")
 	if err == nil || !strings.Contains(out, "REDIS_URL") {
 		t.Fatalf("WEB_CONCURRENCY=3 without REDIS_URL: err=%v, want a refusal naming REDIS_URL:\n%s", err, out)
+	}
+}
+
+// Several workers share one port only where the kernel spreads its
+// connections between them (Linux); elsewhere the refusal says so, and on
+// Linux it must not appear.
+func TestWorkersNeedLinux(t *testing.T) {
+	out, err := runCommand(t, baseEnv(t), "serve", "--workers", "2", "--port", "0")
+	if err == nil {
+		t.Fatalf("serve --workers 2 --port 0 started; want a refusal.\n%s", out)
+	}
+	refused := strings.Contains(out, "--workers=2 needs Linux")
+	if onLinux := runtime.GOOS == "linux"; refused == onLinux {
+		t.Errorf("on %s, refusal of --workers 2 names Linux: %v, want %v:\n%s", runtime.GOOS, refused, !onLinux, out)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -186,18 +185,18 @@ func TestRenderBlueprint(t *testing.T) {
 	out := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	// A group of its own: the shell and the server it starts stop together.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inOwnGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		stopGroup(cmd, false)
 		select {
 		case <-done:
 		case <-time.After(25 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			stopGroup(cmd, true)
 		}
 		if t.Failed() {
 			t.Logf("server output:\n%s", out.String())

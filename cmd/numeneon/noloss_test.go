@@ -3,9 +3,7 @@ package main_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -91,61 +89,6 @@ func sendLoop(t *testing.T, sender *client.Client, receivers []*client.Client, v
 		}
 	}
 	return ok.Load()
-}
-
-func TestNoLossWhenWorkerKilled(t *testing.T) {
-	eachSharedLayer(t, ownRedis, testNoLossWhenWorkerKilled)
-}
-
-func testNoLossWhenWorkerKilled(t *testing.T, env []string) {
-	sup := startProc(t, env, "--workers", "2")
-	if n := len(sup.children()); n != 2 {
-		t.Fatalf("supervisor runs %d workers, want 2", n)
-	}
-
-	sender := newUser(t, sup.URL, "sender")
-	// 16 receivers: the kernel spreads their sockets over both workers, so
-	// some sit on the one that is killed (all on one: 1 chance in 32,768).
-	receivers := make([]*client.Client, 16)
-	streams := make([]*client.Stream, len(receivers))
-	for i := range receivers {
-		receivers[i] = newUser(t, sup.URL, "recv")
-		s, err := receivers[i].Stream(t.Context(), nil, 0, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		streams[i] = s
-	}
-
-	var once sync.Once
-	sendLoop(t, sender, receivers, []string{sup.URL}, 400, func(i int) {
-		if i == 150 {
-			once.Do(func() {
-				pids := sup.children()
-				t.Logf("killing worker pid %d of %v", pids[0], pids)
-				if err := syscall.Kill(pids[0], syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-			})
-		}
-	})
-	reconnected := 0
-	for i, r := range receivers {
-		checkExactlyOnce(t, fmt.Sprintf("receiver %d", i), r, streams[i])
-		reconnected += streams[i].Report().Reconnects
-	}
-	if reconnected == 0 {
-		t.Errorf("no socket had to reconnect: none sat on the killed worker, so the test proved nothing")
-	}
-	// The supervisor replaced the dead worker.
-	deadline := time.Now().Add(20 * time.Second)
-	for len(sup.children()) != 2 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := len(sup.children()); n != 2 {
-		t.Errorf("after the kill the supervisor runs %d workers, want 2", n)
-	}
 }
 
 func TestNoLossWhenRedisRestarts(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -123,26 +122,6 @@ func (p *proc) Stop() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
-}
-
-// children returns the pids of the process's direct children (the workers).
-// Linux lists a child under the thread that forked it, so every thread of
-// the process is read.
-func (p *proc) children() []int {
-	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p.cmd.Process.Pid))
-	var pids []int
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, n)
-			}
-		}
-	}
-	return pids
 }
 
 // runCommand runs numeneon to completion and returns its output and error.

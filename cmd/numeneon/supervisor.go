@@ -69,8 +69,7 @@ func superviseWorker(ctx context.Context, exe string, id int, secretKey string, 
 		cmd := exec.Command(exe, os.Args[1:]...)
 		cmd.Env = append(os.Environ(), "NUMENEON_WORKER_ID="+strconv.Itoa(id), "SECRET_KEY="+secretKey)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		// Workers die with the supervisor, even when it is killed.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+		cmd.SysProcAttr = workerProcAttr()
 		// The worker writes a line on this pipe once it listens: a worker
 		// that dies before that on its first start is a start-up failure.
 		readyR, readyW, err := os.Pipe()

@@ -13,6 +13,7 @@ import * as home from './views/home.js';
 import * as friends from './views/friends.js';
 import * as messages from './views/messages.js';
 import * as profile from './views/profile.js';
+import * as studio from './views/studio.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -26,7 +27,7 @@ let unmount = null;
 let loadError = null;
 
 // Routes: #/, #/friends, #/messages, #/messages/<user id>, #/profile,
-// #/u/<username>, #/login, #/signup.
+// #/u/<username>, #/studio, #/studio/<username>, #/login, #/signup.
 function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const [page = '', arg = ''] = parts;
@@ -38,6 +39,7 @@ function route() {
     case 'messages': return [messages, { userId: Number(arg) || 0 }, 'messages'];
     case 'profile': return [profile, { username: '' }, 'profile'];
     case 'u': return [profile, { username: arg }, 'profile'];
+    case 'studio': return [studio, { username: arg }, 'studio'];
     case 'login':
     case 'signup':
       location.replace('#/');
@@ -131,6 +133,14 @@ async function start() {
       if (t) toastFor(t);
     },
     onState: showConnState,
+    onResync() {
+      // Events this page missed were pruned: read the lists again, so the
+      // screens are true even though the events themselves are gone.
+      load().then(() => {
+        render();
+        toast('You were away a long time: the page has been brought up to date.');
+      }, (err) => toast('Could not bring the page up to date: ' + err.message, { kind: 'error' }));
+    },
     onFatal(message) {
       toast(message, { kind: 'error' });
       logout();

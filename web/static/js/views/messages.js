@@ -63,7 +63,10 @@ function mountThread(pane, userId) {
   const sendButton = h('button', { class: 'button primary', type: 'submit' }, 'Send');
   const error = h('p', { class: 'form-error', role: 'alert' });
   const form = h('form', { class: 'composer' }, input, sendButton);
-  pane.append(h('div', { class: 'thread-box panel' }, header, thread, error, form));
+  // Threads load 100 messages at a time, newest first; older ones on demand.
+  const pageSize = 100;
+  const older = h('button', { class: 'button small ghost older', type: 'button', hidden: true }, 'Load older messages');
+  pane.append(h('div', { class: 'thread-box panel' }, header, older, thread, error, form));
 
   const renderHeader = () => {
     title.textContent = displayName(user);
@@ -118,13 +121,35 @@ function mountThread(pane, userId) {
     }
   };
 
+  const merge = (msgs) => {
+    const merged = new Map(msgs.map((m) => [m.id, m]));
+    for (const m of state.threads.get(userId) || []) if (!merged.has(m.id)) merged.set(m.id, m);
+    state.threads.set(userId, [...merged.values()].sort((a, b) => a.id - b.id));
+  };
+  older.addEventListener('click', async () => {
+    const first = (state.threads.get(userId) || [])[0];
+    if (!first) return;
+    older.disabled = true;
+    try {
+      const msgs = await api('GET', `/api/messages/conversation/${userId}/?limit=${pageSize}&before=${first.id}`);
+      const fromBottom = thread.scrollHeight - thread.scrollTop;
+      merge(msgs);
+      older.hidden = msgs.length < pageSize;
+      renderThread();
+      thread.scrollTop = thread.scrollHeight - fromBottom; // stay where the reader was
+    } catch (err) {
+      toast('Could not load older messages: ' + err.message, { kind: 'error' });
+    } finally {
+      older.disabled = false;
+    }
+  });
+
   const load = async () => {
     try {
-      const msgs = await api('GET', `/api/messages/conversation/${userId}/`);
+      const msgs = await api('GET', `/api/messages/conversation/${userId}/?limit=${pageSize}`);
       // Events that arrived while loading are merged, not lost.
-      const merged = new Map(msgs.map((m) => [m.id, m]));
-      for (const m of state.threads.get(userId) || []) if (!merged.has(m.id)) merged.set(m.id, m);
-      state.threads.set(userId, [...merged.values()].sort((a, b) => a.id - b.id));
+      merge(msgs);
+      older.hidden = msgs.length < pageSize;
       const any = msgs[0];
       if (user.username === '…' && any) user = any.sender.id === userId ? any.sender : any.receiver;
       loaded = true;

@@ -179,10 +179,33 @@ export function mountPostList(list, path, accepts) {
     else list.append(card);
   };
   const emptyNote = () => h('p', { class: 'empty' }, 'No posts yet.');
+  // Twenty posts at a time; older ones on demand.
+  const pageSize = 20;
+  const sep = path.includes('?') ? '&' : '?';
+  const more = h('button', { class: 'button wide more-posts', type: 'button' }, 'Show older posts');
+  let oldest = 0;
+  const showPage = (posts) => {
+    more.remove();
+    posts.forEach((p) => {
+      add(p, false);
+      oldest = oldest ? Math.min(oldest, p.id) : p.id;
+    });
+    if (posts.length >= pageSize) list.append(more);
+  };
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      showPage(await api('GET', `${path}${sep}limit=${pageSize}&before=${oldest}`));
+    } catch (err) {
+      toast('Could not load older posts: ' + err.message, { kind: 'error' });
+    } finally {
+      more.disabled = false;
+    }
+  });
   replace(list, h('div', { class: 'panel post placeholder', 'aria-hidden': 'true' }));
-  api('GET', path).then((posts) => {
+  api('GET', `${path}${sep}limit=${pageSize}`).then((posts) => {
     replace(list);
-    posts.forEach((p) => add(p, false));
+    showPage(posts);
     if (posts.length === 0) list.append(emptyNote());
   }, (err) => {
     replace(list, h('p', { class: 'form-error', role: 'alert' }, 'Could not load posts: ' + err.message));

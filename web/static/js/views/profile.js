@@ -65,6 +65,7 @@ function mountOther(page, username, offs) {
     }
     const [posts, off] = wall(user);
     offs.push(off);
+    actions.push(h('a', { class: 'button', href: `#/studio/${encodeURIComponent(user.username)}` }, 'Studio'));
     replace(page, card(user, null, ...actions), posts);
   }, (err) => {
     replace(page, h('section', { class: 'panel' }, h('p', { class: 'form-error', role: 'alert' },

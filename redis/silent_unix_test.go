@@ -1,12 +1,15 @@
+//go:build unix
+
 package redis_test
 
 import (
 	"context"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/internal/testsvc"
@@ -47,14 +50,14 @@ func TestLayerSurvivesAFrozenServer(t *testing.T) {
 		t.Fatalf("Subscribe: %v", err)
 	}
 
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+	if err := unix.Kill(pid, unix.SIGSTOP); err != nil {
 		t.Fatalf("SIGSTOP redis-server: %v", err)
 	}
 	resumed := false
 	resume := func() {
 		if !resumed {
 			resumed = true
-			_ = syscall.Kill(pid, syscall.SIGCONT)
+			_ = unix.Kill(pid, unix.SIGCONT)
 		}
 	}
 	t.Cleanup(resume)
