@@ -3,6 +3,7 @@
 package testsvc
 
 import (
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +15,14 @@ import (
 // port found free and released could be taken by another test at once).
 func ClosedPort(tb testing.TB) int {
 	tb.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	// SOCK_CLOEXEC is not everywhere (macOS): close-on-exec is set after,
+	// under ForkLock so no process started meanwhile inherits the socket.
+	syscall.ForkLock.RLock()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err == nil {
+		unix.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		tb.Fatalf("closed port: socket: %v", err)
 	}
