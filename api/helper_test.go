@@ -40,6 +40,10 @@ type testServer struct {
 	api    *api.Server
 	got    *layertest.CommitRecorder
 	logs   *testlog.Buffer
+
+	// sqlDriver and sqlDSN open the server's database with database/sql,
+	// when the test server was made by onBothDatabases.
+	sqlDriver, sqlDSN string
 }
 
 // newTestServer starts a server over a fresh SQLite file; cfg's App, Logger

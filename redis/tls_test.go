@@ -91,7 +91,7 @@ func TestOptionsRejectBadConfiguration(t *testing.T) {
 // TestNewLayerFailsWhenRedisIsDown: a wrong REDIS_URL must stop the server
 // from starting, not leave it running without cross-process delivery.
 func TestNewLayerFailsWhenRedisIsDown(t *testing.T) {
-	url := fmt.Sprintf("redis://127.0.0.1:%d/0", testsvc.FreePort(t))
+	url := fmt.Sprintf("redis://127.0.0.1:%d/0", testsvc.ClosedPort(t))
 	if l, err := redis.NewLayer(t.Context(), redis.Options{URL: url}); err == nil {
 		_ = l.Close()
 		t.Fatalf("NewLayer succeeded with nothing listening at %s", url)

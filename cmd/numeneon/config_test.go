@@ -109,7 +109,7 @@ func TestCheckMasksSecretsAndTestsConnections(t *testing.T) {
 	}
 
 	// A password in a URL is masked, and an unreachable Redis fails the check.
-	redis := testsvc.FreePort(t)
+	redis := testsvc.ClosedPort(t)
 	env = append(baseEnv(t), "REDIS_URL=redis://:hunter2@127.0.0.1:"+itoa(redis)+"/0")
 	out, err = runCommand(t, env, "check")
 	if err == nil {

@@ -12,7 +12,7 @@ import (
 // passes: the rest of the app works without it.
 func TestCheckReportsTheMusicCatalogue(t *testing.T) {
 	db := "DATABASE_URL=sqlite:" + t.TempDir() + "/db.sqlite"
-	down := "MUSIC_API_URL=http://127.0.0.1:" + itoa(testsvc.FreePort(t))
+	down := "MUSIC_API_URL=http://127.0.0.1:" + itoa(testsvc.ClosedPort(t))
 	out, err := runCommand(t, append(baseEnv(t), db, down), "check")
 	if err != nil {
 		t.Fatalf("check failed because of the catalogue alone: %v\n%s", err, out)
