@@ -50,7 +50,9 @@ func TestSearchFailures(t *testing.T) {
 	for name, h := range map[string]http.HandlerFunc{
 		"server error": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) },
 		"garbage":      func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>maintenance</html>") },
-		"other json":   func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"errorMessage":"Invalid value(s) for key(s): [term]"}`) },
+		"other json": func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"errorMessage":"Invalid value(s) for key(s): [term]"}`)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(h)
