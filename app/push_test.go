@@ -211,8 +211,9 @@ func TestHangingPushServiceDoesNotDelayMessages(t *testing.T) {
 	// Carol is online: her message is delivered while bob's push hangs.
 	pe.send(t, alice, carol, "delivered at once")
 	pe.send(t, alice, bob, "and bob's next message is stored and published too")
-	if pe.push.Held() != 1 {
-		t.Fatalf("push service holds %d requests, want 1 while the messages go through", pe.push.Held())
+	// Bob's second push may be held too by now; the first never left.
+	if pe.push.Held() < 1 {
+		t.Fatalf("push service holds %d requests, want the first still held while the messages go through", pe.push.Held())
 	}
 	var toCarol, toBob int
 	for _, d := range pe.got.Deliveries() {

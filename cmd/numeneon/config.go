@@ -61,9 +61,11 @@ type Config struct {
 	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
 	// hold on one process (realtime.DefaultSocketsPerUser).
 	SocketsPerUser int
-	// MusicAPIURL is MUSIC_API_URL: the Deezer search API's base URL
-	// (deezer.DefaultBaseURL), or "off" (music.go).
-	MusicAPIURL string
+	// MusicCatalogue is MUSIC_CATALOGUE: deezer (default) or itunes;
+	// MusicAPIURL is MUSIC_API_URL: its search API's base URL ("" for the
+	// public one), or "off" (music.go).
+	MusicCatalogue string
+	MusicAPIURL    string
 	// VAPIDPublicKey, VAPIDPrivateKey and VAPIDSubject (VAPID_*) turn Web
 	// Push on when all three are set (push.go).
 	VAPIDPublicKey  string

@@ -83,6 +83,7 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad socket token expiry flag", nil, []string{"--socket-token-expiry", "lax"}, "SOCKET_TOKEN_EXPIRY"},
 		{"bad sockets per user", []string{"SOCKETS_PER_USER=0"}, nil, "SOCKETS_PER_USER"},
 		{"bad music api url", []string{"MUSIC_API_URL=ftp://music.example"}, nil, "MUSIC_API_URL"},
+		{"unknown music catalogue", []string{"MUSIC_CATALOGUE=spotify"}, nil, "MUSIC_CATALOGUE"},
 		{"vapid key without the others", []string{"VAPID_PUBLIC_KEY=BEl62iUYgUivxIkv69yViEuiBIa"}, nil, "VAPID_PRIVATE_KEY"},
 		{"vapid keys that do not match", []string{"VAPID_PUBLIC_KEY=BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U",
 			"VAPID_PRIVATE_KEY=AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE", "VAPID_SUBJECT=mailto:ops@numeneon.example"}, nil, "VAPID"},

@@ -1,6 +1,9 @@
 package main_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -46,5 +49,33 @@ func TestServeSearchesTheConfiguredCatalogue(t *testing.T) {
 	}
 	if len(got.Results) != 1 || got.Results[0].ExternalID != "3135556" {
 		t.Fatalf("search through the server = %+v", got.Results)
+	}
+}
+
+// MUSIC_CATALOGUE=itunes searches the iTunes Search API instead.
+func TestServeSearchesITunes(t *testing.T) {
+	itunes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/search" || r.URL.Query().Get("entity") != "song" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `{"resultCount":1,"results":[{"wrapperType":"track","kind":"song","trackId":697195462,
+			"artistName":"Daft Punk","collectionName":"Discovery","trackName":"Harder, Better, Faster, Stronger",
+			"previewUrl":"https://audio.example/p.m4a","artworkUrl100":"https://art.example/a.jpg","trackTimeMillis":224693}]}`)
+	}))
+	defer itunes.Close()
+	p := startProc(t, append(baseEnv(t), "MUSIC_CATALOGUE=itunes", "MUSIC_API_URL="+itunes.URL))
+	c := newUser(t, p.URL, "apple")
+	var got struct {
+		Results []struct {
+			ExternalID string `json:"external_id"`
+			DurationMS int    `json:"duration_ms"`
+		}
+	}
+	if err := c.Do(t.Context(), "GET", "/api/mystudio/search/?q=daft", nil, &got, 200); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Results) != 1 || got.Results[0].ExternalID != "697195462" || got.Results[0].DurationMS != 224693 {
+		t.Fatalf("search through iTunes = %+v", got.Results)
 	}
 }
