@@ -52,9 +52,9 @@ func (s *Server) writeErrorKey(w http.ResponseWriter, r *http.Request, err error
 	case numeneon.ErrorCode(err) == numeneon.EUPSTREAM:
 		// Not our failure: the client is told which service failed,
 		// and the log keeps the cause without an error-level alarm.
-		s.logger.Warn("outside service failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.Warn("outside service failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 	case status >= 500:
-		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.Error("request failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 		msg = "Internal server error."
 	}
 	var derr *numeneon.Error

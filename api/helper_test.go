@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/numeneon/numeneon/internal/testlog"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"testing"
+
+	"github.com/numeneon/numeneon/internal/testlog"
+	"github.com/numeneon/numeneon/internal/teststore"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -22,10 +23,7 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
-	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/layertest"
-	"github.com/numeneon/numeneon/postgres"
-	"github.com/numeneon/numeneon/sqlite"
 )
 
 var testSecret = []byte("api-test-secret-0123456789abcdef")
@@ -42,6 +40,10 @@ type testServer struct {
 	api    *api.Server
 	got    *layertest.CommitRecorder
 	logs   *testlog.Buffer
+
+	// sqlDriver and sqlDSN open the server's database with database/sql,
+	// when the test server was made by onBothDatabases.
+	sqlDriver, sqlDSN string
 }
 
 // newTestServer starts a server over a fresh SQLite file; cfg's App, Logger
@@ -57,46 +59,6 @@ type serverOptions struct {
 	policy app.AccountPolicy // set before the server serves
 }
 
-// storeOpener returns a fresh, migrated store closed when the test ends.
-type storeOpener func(t *testing.T) numeneon.Store
-
-// forEachDatabase runs test once per database, as a subtest named after
-// it. PostgreSQL's run skips without a server, and fails then under
-// NUMENEON_REQUIRE_SERVICES=1.
-func forEachDatabase(t *testing.T, test func(t *testing.T, open storeOpener)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { test(t, openSQLite) })
-	t.Run("postgres", func(t *testing.T) { test(t, openPostgres) })
-}
-
-func openSQLite(t *testing.T) numeneon.Store {
-	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return store
-}
-
-func openPostgres(t *testing.T) numeneon.Store {
-	t.Helper()
-	ctx := context.Background()
-	store, err := postgres.Open(ctx, testsvc.PostgresURL(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return store
-}
-
 // newTestServerOn is newTestServer over a given migrated store.
 func newTestServerOn(t *testing.T, cfg api.Config, store numeneon.Store) *testServer {
 	t.Helper()
@@ -108,7 +70,7 @@ func newTestServerWith(t *testing.T, cfg api.Config, opts serverOptions) *testSe
 	t.Helper()
 	store := opts.store
 	if store == nil {
-		store = openSQLite(t)
+		store = teststore.SQLite(t)
 	}
 	ts := &testServer{t: t, store: store, layer: inmem.NewLayer(), tokens: auth.NewTokens(testSecret), logs: &testlog.Buffer{}}
 	ts.got = layertest.NewCommitRecorder(store)

@@ -50,11 +50,6 @@ func decodeJSON(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store
-	// a text the client never sent; JSON is UTF-8 (RFC 8259), so refuse it.
-	if !utf8.Valid(body) {
-		return numeneon.Errorf(numeneon.EINVALID, "Request body must be UTF-8 encoded JSON.")
-	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var fields map[string]json.RawMessage
 	if err := dec.Decode(&fields); err != nil {
@@ -71,7 +66,8 @@ func decodeJSON(r *http.Request, v any) error {
 		return numeneon.Errorf(numeneon.EINVALID, "Request body must be a JSON object.")
 	}
 	// Decoding field by field, rather than the whole struct at once, is what
-	// lets the error name the field whose value has the wrong type.
+	// lets the error name the field whose value has the wrong type, or
+	// text no database should store (see validate.go).
 	rv := reflect.ValueOf(v).Elem()
 	rt := rv.Type()
 	for i := range rt.NumField() {
@@ -80,9 +76,18 @@ func decodeJSON(r *http.Request, v any) error {
 		if name == "" || name == "-" || !ok {
 			continue
 		}
+		if msg := textProblem(raw); msg != "" {
+			return numeneon.FieldError(name, msg)
+		}
 		if err := json.Unmarshal(raw, rv.Field(i).Addr().Interface()); err != nil {
 			return numeneon.Errorf(numeneon.EINVALID, "Invalid %s: %s", name, describeFieldError(err, rt.Field(i).Type))
 		}
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD and store
+	// a text the client never sent; JSON is UTF-8 (RFC 8259), so refuse it
+	// anywhere in the body, not only in the fields read.
+	if !utf8.Valid(body) {
+		return numeneon.Errorf(numeneon.EINVALID, "Request body must be UTF-8 encoded JSON.")
 	}
 	return nil
 }

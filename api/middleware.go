@@ -73,7 +73,7 @@ func (s *Server) logRequest(r *http.Request, rec *statusRecorder, route string, 
 	}
 	s.logger.LogAttrs(r.Context(), level, "request",
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", capped(r.URL.Path, maxLoggedValue)),
 		slog.Int("status", status),
 		slog.Duration("duration", elapsed),
 	)
@@ -90,7 +90,7 @@ func (s *Server) recoverPanic(w *statusRecorder, r *http.Request) {
 		// The handler asked to abort the connection; let net/http do it.
 		panic(v)
 	}
-	s.logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+	s.logger.Error("panic serving request", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "panic", v, "stack", string(debug.Stack()))
 	if w.status == 0 {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Internal server error."})
 	}

@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -13,7 +11,7 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
-	"github.com/numeneon/numeneon/sqlite"
+	"github.com/numeneon/numeneon/internal/teststore"
 )
 
 func TestLoginRateLimit(t *testing.T) {
@@ -220,12 +218,7 @@ func mustNewServer(t testing.TB, cfg api.Config) *api.Server {
 
 func mustNewServerApp(t testing.TB) *app.Service {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return app.NewService(store, inmem.NewLayer(), auth.NewTokens(testSecret), nil)
+	return app.NewService(teststore.SQLite(t), inmem.NewLayer(), auth.NewTokens(testSecret), nil)
 }
 
 // TestIPv6ClientsAreLimitedByTheirBlock: addresses in one IPv6 /64 belong to

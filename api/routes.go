@@ -218,9 +218,17 @@ func (s *Server) routes() {
 // wrap builds rt's handler with its middleware: a limit by address runs
 // before authentication (so it also counts requests with bad tokens), a
 // limit by user after it.
+//
+// The handler itself runs only once the route's path and query values have
+// passed checkParams.
 func (s *Server) wrap(rt route) http.HandlerFunc {
-	handler := rt.handler
-	h := func(w http.ResponseWriter, r *http.Request) { handler(s, w, r) }
+	h := func(w http.ResponseWriter, r *http.Request) {
+		if err := checkParams(&rt, r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rt.handler(s, w, r)
+	}
 	if rt.limit != "" && rt.byUser {
 		h = s.limitedByUser(rt.limit, h)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/internal/teststore"
 )
 
 // eventsOf returns the stored events of u through the API, as a client
@@ -49,7 +50,7 @@ func tiny(u *user) object { return object{"id": float64(u.ID), "username": u.Use
 // Removing a friend, cancelling or declining a request and reading
 // messages tell the other side, stored and published, on both databases.
 func TestScreensStayTrue(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice, bob := ts.signup("alice"), ts.signup("bob")
 		check := func(u *user, wantType string, wantData object) {
@@ -114,7 +115,7 @@ func TestScreensStayTrue(t *testing.T) {
 // me/ carries date_joined at the top level: the client shows "Joined
 // Recently" without it.
 func TestMeHasDateJoined(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice := ts.signup("alice")
 		var me object

@@ -8,6 +8,7 @@ import (
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
+	"github.com/numeneon/numeneon/internal/teststore"
 )
 
 // loginPair signs u in through the API, as a device would.
@@ -47,7 +48,7 @@ func (ts *testServer) sessionEnds(userID int64) []int {
 // a week: it must keep working by default. Strict rotation refuses the
 // second use.
 func TestRefreshWithTheFirstToken(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		t.Run("default", func(t *testing.T) {
 			ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 			alice := ts.signup("alice")
@@ -80,7 +81,7 @@ func TestRefreshWithTheFirstToken(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice := ts.signup("alice")
 		_, first := ts.loginPair(alice)
@@ -115,7 +116,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestLogoutEverywhere(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice, bob := ts.signup("alice"), ts.signup("bob")
 		phoneAccess, phoneRefresh := ts.loginPair(alice)
@@ -157,7 +158,7 @@ func TestLogoutEverywhere(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice := ts.signup("alice")
 		access, refresh := ts.loginPair(alice)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/layertest"
 	"github.com/numeneon/numeneon/sqlite"
 )
@@ -37,15 +37,7 @@ func mustOpenEnv(t *testing.T) *env {
 // mustOpenEnvWithLayer uses layer, or a recorded inmem layer when nil.
 func mustOpenEnvWithLayer(t *testing.T, layer numeneon.Layer) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := teststore.SQLite(t)
 	e := &env{store: store, tokens: auth.NewTokens(testSecret)}
 	if layer == nil {
 		l := inmem.NewLayer()

@@ -180,6 +180,7 @@ func (p *Presence) register(ctx context.Context) error {
 		p.alive = nil
 	}
 	cfg := p.pool.Config().ConnConfig.Copy()
+	cfg.DialFunc = keepAliveDialer.DialContext
 	cfg.RuntimeParams["application_name"] = "numeneon liveness"
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	conn, err := pgx.ConnectConfig(dctx, cfg)

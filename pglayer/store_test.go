@@ -9,10 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/layertest"
 	"github.com/numeneon/numeneon/pglayer"
-	"github.com/numeneon/numeneon/postgres"
 )
 
 // TestLongEventsAreReadFromTheStore: a message too long for one
@@ -21,14 +21,7 @@ import (
 func TestLongEventsAreReadFromTheStore(t *testing.T) {
 	url := testsvc.PostgresURL(t)
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	store := teststore.PostgresAt(t, url)
 	u := &numeneon.User{Username: "ada", Email: "ada@example.com"}
 	if err := store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 		t.Fatalf("create user: %v", err)

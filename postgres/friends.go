@@ -16,7 +16,7 @@ func (s *Store) ListFriends(ctx context.Context, userID int64, page numeneon.Pag
 		SELECT `+userColumns+` FROM friendships f
 		JOIN users u ON u.id = f.friend_id
 		JOIN profiles p ON p.user_id = u.id
-		WHERE f.user_id = $1 AND ($2 = 0 OR u.id < $2)
+		WHERE f.user_id = $1 AND ($2::bigint = 0 OR u.id < $2::bigint)
 		ORDER BY u.id LIMIT $3`, userID, page.Before, listLimit(page.Limit))
 }
 
@@ -114,7 +114,7 @@ func (s *Store) FindFriendRequest(ctx context.Context, id int64) (*numeneon.Frie
 func (s *Store) ListIncomingFriendRequests(ctx context.Context, userID int64, page numeneon.Page) ([]*numeneon.FriendRequest, error) {
 	op := fmt.Sprintf("list friend requests to user %d", userID)
 	rows, err := s.pool.Query(ctx, `SELECT `+friendRequestColumns+` FROM `+friendRequestFrom+`
-		WHERE r.to_user_id = $1 AND ($2 = 0 OR r.id < $2)
+		WHERE r.to_user_id = $1 AND ($2::bigint = 0 OR r.id < $2::bigint)
 		ORDER BY r.id DESC LIMIT $3`, userID, page.Before, listLimit(page.Limit))
 	if err != nil {
 		return nil, mapError(err, op)

@@ -55,7 +55,7 @@ func (s *Store) queryMessagePage(ctx context.Context, op, sql string, args ...an
 func (s *Store) ListMessages(ctx context.Context, userID int64, page numeneon.Page) ([]*numeneon.Message, error) {
 	return s.queryMessagePage(ctx, fmt.Sprintf("list messages of user %d", userID), `
 		SELECT `+messageColumns+` FROM `+messageFrom+`
-		WHERE (m.sender_id = $1 OR m.receiver_id = $1) AND ($2 = 0 OR m.id < $2)
+		WHERE (m.sender_id = $1 OR m.receiver_id = $1) AND ($2::bigint = 0 OR m.id < $2::bigint)
 		ORDER BY m.id DESC LIMIT $3`, userID, page.Before, listLimit(page.Limit))
 }
 
@@ -65,7 +65,7 @@ func (s *Store) ListConversation(ctx context.Context, userID, otherID int64, pag
 	return s.queryMessagePage(ctx, fmt.Sprintf("list conversation of users %d and %d", userID, otherID), `
 		SELECT `+messageColumns+` FROM `+messageFrom+`
 		WHERE ((m.sender_id = $1 AND m.receiver_id = $2) OR (m.sender_id = $2 AND m.receiver_id = $1))
-		AND ($3 = 0 OR m.id < $3)
+		AND ($3::bigint = 0 OR m.id < $3::bigint)
 		ORDER BY m.id DESC LIMIT $4`, userID, otherID, page.Before, listLimit(page.Limit))
 }
 

@@ -123,24 +123,41 @@ const feedPage = `WITH authors AS MATERIALIZED (
 
 // ListFeedPosts implements numeneon.PostStore in one statement (feedPage).
 func (s *Store) ListFeedPosts(ctx context.Context, viewerID int64, page numeneon.Page) ([]*numeneon.Post, error) {
-	before := page.Before
-	if before <= 0 {
-		before = math.MaxInt64
-	}
 	return s.listPosts(ctx, fmt.Sprintf("list the feed of user %d", viewerID), feedPage+postSelect+`
 		WHERE p.id IN (SELECT id FROM page) ORDER BY p.id DESC`,
-		viewerID, before, listLimit(page.Limit))
+		viewerID, cursorOf(page), listLimit(page.Limit))
 }
 
-// ListProfilePosts implements numeneon.PostStore: the owner's posts not on
-// another's wall (posts_author_idx) and the posts on the owner's wall
-// (posts_wall_idx).
+// profilePage selects the ids of a profile page ($4 the owner, $2 the
+// cursor, $3 the limit): the newest of the owner's own posts (one backward
+// range of posts_author_idx, skipping their posts on others' walls) and of
+// the posts on the owner's wall (one of posts_wall_idx), so a prolific
+// user's page reads about $3 rows of each, not every post they wrote.
+const profilePage = `WITH page AS (
+		(SELECT p.id FROM posts p WHERE p.author_id = $4 AND p.parent_id IS NULL
+			AND (p.target_profile_id IS NULL OR p.target_profile_id = $4) AND p.id < $2
+			ORDER BY p.id DESC LIMIT $3)
+		UNION
+		(SELECT p.id FROM posts p WHERE p.target_profile_id = $4 AND p.parent_id IS NULL AND p.id < $2
+			ORDER BY p.id DESC LIMIT $3)
+		ORDER BY id DESC LIMIT $3
+	) `
+
+// ListProfilePosts implements numeneon.PostStore in one statement
+// (profilePage).
 func (s *Store) ListProfilePosts(ctx context.Context, ownerID, viewerID int64, page numeneon.Page) ([]*numeneon.Post, error) {
-	return s.listPosts(ctx, fmt.Sprintf("list the posts of user %d", ownerID), postSelect+`
-		WHERE p.parent_id IS NULL AND (
-			(p.author_id = $4 AND (p.target_profile_id IS NULL OR p.target_profile_id = $4))
-			OR p.target_profile_id = $4)`+postPage,
-		viewerID, page.Before, listLimit(page.Limit), ownerID)
+	return s.listPosts(ctx, fmt.Sprintf("list the posts of user %d", ownerID), profilePage+postSelect+`
+		WHERE p.id IN (SELECT id FROM page) ORDER BY p.id DESC`,
+		viewerID, cursorOf(page), listLimit(page.Limit), ownerID)
+}
+
+// cursorOf returns the id a page's posts are below: its Before, or the
+// largest id when it has none, so the index range has a bound either way.
+func cursorOf(page numeneon.Page) int64 {
+	if page.Before <= 0 {
+		return math.MaxInt64
+	}
+	return page.Before
 }
 
 // ListPostReplies implements numeneon.PostStore.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/postgres"
 	"github.com/numeneon/numeneon/storetest"
@@ -21,20 +22,7 @@ func MustOpenStore(tb testing.TB) *postgres.Store {
 // mustOpenStoreAt opens and migrates a store on databaseURL.
 func mustOpenStoreAt(tb testing.TB, databaseURL string) *postgres.Store {
 	tb.Helper()
-	ctx := context.Background()
-	s, err := postgres.Open(ctx, databaseURL)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	if err := s.Migrate(ctx); err != nil {
-		tb.Fatalf("Migrate: %v", err)
-	}
-	return s
+	return teststore.PostgresAt(tb, databaseURL)
 }
 
 func TestStore(t *testing.T) {

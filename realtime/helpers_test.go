@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/numeneon/numeneon/internal/testlog"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +19,8 @@ import (
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/auth"
 	"github.com/numeneon/numeneon/inmem"
+	"github.com/numeneon/numeneon/internal/testlog"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/realtime"
 	"github.com/numeneon/numeneon/sqlite"
 )
@@ -52,15 +52,7 @@ type tokenGrant struct {
 // newEnv starts a server; configure, when set, adjusts the hub's Config.
 func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 	tb.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "db.sqlite"))
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	if err := store.Migrate(ctx); err != nil {
-		tb.Fatalf("migrate store: %v", err)
-	}
+	store := teststore.SQLite(tb)
 	e := &testEnv{
 		store:    store,
 		layer:    inmem.NewLayer(),

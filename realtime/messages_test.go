@@ -337,20 +337,29 @@ func TestSlowMessageDoesNotLookDead(t *testing.T) {
 	a, b := e.createUser(t, "alice"), e.createUser(t, "bob")
 	e.befriend(t, a, b)
 	c := e.dial(t, a, "")
+	// The client keeps reading, so it answers the server's pings.
 	errs := make(chan error, 1)
+	pong := make(chan struct{})
 	go func() {
 		for {
-			if _, err := c.tryRead(5 * time.Second); err != nil {
+			f, err := c.tryRead(5 * time.Second)
+			if err != nil {
 				errs <- err
 				return
+			}
+			if f.Type == "pong" {
+				close(pong) // one ping is sent, so one pong comes
 			}
 		}
 	}()
 	c.send(fmt.Sprintf(`{"type":"typing","to":%d}`, b.ID))
+	// Messages are handled in order: the pong comes after the slow typing
+	// message, four times WriteTimeout later, on a socket still open.
+	c.send(`{"type":"ping"}`)
 	select {
 	case err := <-errs:
 		t.Errorf("the live client's socket ended while its typing message was handled: %v", err)
-	case <-time.After(1500 * time.Millisecond):
+	case <-pong:
 	}
 }
 

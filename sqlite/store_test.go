@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/internal/teststore"
 	"github.com/numeneon/numeneon/sqlite"
 	"github.com/numeneon/numeneon/storetest"
 )
@@ -31,7 +32,7 @@ func mustOpen(tb testing.TB, path string) *sqlite.Store {
 // mustOpenMigrated opens a fresh migrated database in a temporary directory.
 func mustOpenMigrated(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	return mustOpenMigratedAt(tb, filepath.Join(tb.TempDir(), "numeneon.db"))
+	return teststore.SQLite(tb)
 }
 
 // mustOpenMigratedAt opens the database file at path and migrates it.

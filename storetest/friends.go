@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/numeneon/numeneon"
@@ -110,6 +111,7 @@ func testFriendRequests(t *testing.T, open Opener) {
 			{"Limit", numeneon.Page{Limit: 2}, []string{"dave", "carol"}},
 			{"Before", numeneon.Page{Before: reqs[1].ID}, []string{"alice"}},
 			{"BeforeAndLimit", numeneon.Page{Limit: 1, Before: reqs[2].ID}, []string{"carol"}},
+			{"BeforeBeyondInt32", numeneon.Page{Before: math.MaxInt64}, []string{"dave", "carol", "alice"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := s.ListIncomingFriendRequests(ctx, bob.ID, tc.page)
@@ -228,6 +230,11 @@ func testFriendships(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 		diff(t, "friends of alice before erin", []string{"bob", "dave"}, usernames(got))
+		got, err = s.ListFriends(ctx, alice.ID, numeneon.Page{Before: 1 << 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "friends of alice before 2^40", []string{"bob", "dave", "erin"}, usernames(got))
 
 		ids, err := s.FriendIDs(ctx, alice.ID)
 		if err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"github.com/numeneon/numeneon"
@@ -129,6 +130,12 @@ func testMessages(t *testing.T, open Opener) {
 			{"ConversationPage", func(p numeneon.Page) ([]*numeneon.Message, error) {
 				return s.ListConversation(ctx, alice.ID, bob.ID, p)
 			}, numeneon.Page{Limit: 2, Before: ms[6].ID}, []string{"b1", "b2"}},
+			// Cursors span int64, past PostgreSQL's int4.
+			{"BeforeBeyondInt32", func(p numeneon.Page) ([]*numeneon.Message, error) { return s.ListMessages(ctx, carol.ID, p) },
+				numeneon.Page{Before: 1 << 40}, []string{"c1", "bc", "a2"}},
+			{"ConversationBeforeMaxInt64", func(p numeneon.Page) ([]*numeneon.Message, error) {
+				return s.ListConversation(ctx, carol.ID, bob.ID, p)
+			}, numeneon.Page{Before: math.MaxInt64}, []string{"bc"}},
 			{"NoConversation", func(p numeneon.Page) ([]*numeneon.Message, error) {
 				return s.ListConversation(ctx, alice.ID, alice.ID+1000, p)
 			}, numeneon.Page{}, []string{}},

@@ -23,7 +23,13 @@ func TestHandlerTimeDoesNotCountAgainstFrameTimeout(t *testing.T) {
 		rc.send(f[:4])
 		time.Sleep(50 * time.Millisecond)
 		rc.send(f[4:])
-		time.Sleep(time.Second)
+		// Messages are handled in order: the next one is delivered after the
+		// slow handler, more than twice FrameTimeout after the first frame
+		// began, only if that frame was not failed meanwhile.
+		rc.send(clientFrame(ws.OpText, "next"))
+		if got := sc.rec.waitMessages(t, 2); got[1].data != "next" {
+			t.Errorf("second message %q, want next", got[1].data)
+		}
 		if sc.rec.isClosed() {
 			t.Errorf("closed with %v although the frame arrived whole within 50 ms", sc.rec.err)
 		}

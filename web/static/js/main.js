@@ -133,6 +133,14 @@ async function start() {
       if (t) toastFor(t);
     },
     onState: showConnState,
+    onResync() {
+      // Events this page missed were pruned: read the lists again, so the
+      // screens are true even though the events themselves are gone.
+      load().then(() => {
+        render();
+        toast('You were away a long time: the page has been brought up to date.');
+      }, (err) => toast('Could not bring the page up to date: ' + err.message, { kind: 'error' }));
+    },
     onFatal(message) {
       toast(message, { kind: 'error' });
       logout();

@@ -16,8 +16,11 @@ export class Connection {
   // onEvent(event) gets every event ({type, data, id}) once, in id order;
   // onState(state) every change of state; onFatal(message) a close that
   // reconnecting cannot fix (an inactive account).
-  constructor({ since = 0, onEvent, onState, onFatal }) {
+  // onResync() is told that stored events it missed are gone (pruned by
+  // the server's retention): the lists must be read again.
+  constructor({ since = 0, onEvent, onState, onFatal, onResync }) {
     this.lastId = since;
+    this.onResync = onResync;
     this.onEvent = onEvent;
     this.onState = onState;
     this.onFatal = onFatal;
@@ -112,6 +115,9 @@ export class Connection {
         return;
       case 'pong':
       case 'error':
+        return;
+      case 'resync':
+        if (this.onResync) this.onResync();
         return;
       case 'token_expired':
         refresh().catch(() => {}); // onRefresh hands the new token to this socket

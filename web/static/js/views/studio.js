@@ -2,10 +2,10 @@
 // the song playing and a playlist of up to five songs. #/studio is yours to
 // edit; #/studio/<username> is someone else's, to look at.
 //
-// The music catalogue's search is not served yet, so songs are added by
-// title and artist; each gets an id of its own.
+// Songs come from the music catalogue's search; when it is off or down,
+// the server says so and a song can still be added by title and artist.
 
-import { h, replace, avatar, displayName, safeURL } from '../dom.js';
+import { h, replace, avatar, displayName, safeURL, placeholders } from '../dom.js';
 import { api } from '../api.js';
 import { state } from '../state.js';
 import { toast } from '../toasts.js';
@@ -128,6 +128,50 @@ export function mount(main, { username }) {
       }
     });
     const songs = [...st.playlist].sort((a, b) => a.order - b.order);
+
+    // Search the catalogue: add a result to the playlist, or play it now.
+    const results = h('ul', { class: 'list', id: 'music-results', 'aria-live': 'polite' });
+    const query = h('input', { id: 'music-q', type: 'search', placeholder: 'Search songs or artists', 'aria-label': 'Search songs or artists', maxlength: 100 });
+    const searchForm = h('form', { class: 'search', role: 'search' }, query, h('button', { class: 'button', type: 'submit' }, 'Search'));
+    searchForm.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const q = query.value.trim();
+      if (q.length < 2) {
+        replace(results, h('li', { class: 'form-error', role: 'alert' }, 'Type at least two characters.'));
+        return;
+      }
+      replace(results, placeholders(2));
+      try {
+        const found = (await api('GET', `/api/mystudio/search/?q=${encodeURIComponent(q)}`)).results || [];
+        replace(results, found.length === 0 ? h('li', { class: 'empty' }, 'No songs found.') : found.map((tr) => {
+          const art = safeURL(tr.album_art);
+          const add = h('button', { class: 'button small', type: 'button', 'aria-label': `Add ${tr.title} to the playlist`, disabled: songs.length >= 5 }, 'Add');
+          add.addEventListener('click', async () => {
+            add.disabled = true;
+            try {
+              await api('POST', '/api/mystudio/playlist/', { title: tr.title, artist: tr.artist, external_id: tr.external_id,
+                duration_ms: tr.duration_ms || 0, preview_url: tr.preview_url || '', album_art: tr.album_art || '' });
+              st = await api('GET', '/api/mystudio/profile/');
+              render();
+            } catch (err) {
+              songError.textContent = err.message;
+              add.disabled = false;
+            }
+          });
+          const play = h('button', { class: 'button small ghost', type: 'button', 'aria-label': `Play ${tr.title} now` }, 'Play now');
+          play.addEventListener('click', () => save({ title: tr.title, artist: tr.artist, external_id: tr.external_id,
+            preview_url: tr.preview_url || '', album_art: tr.album_art || '' }, `Now playing: ${tr.title}.`)
+            .catch((err) => toast(err.message, { kind: 'error' })));
+          return h('li', { class: 'row song-row' },
+            art ? h('img', { src: art, alt: '', width: 40, height: 40, class: 'cover', referrerpolicy: 'no-referrer' }) : h('span', { class: 'cover note', 'aria-hidden': 'true' }, '♫'),
+            h('span', { class: 'song-names' }, h('span', { class: 'song-title' }, tr.title), h('span', { class: 'muted small' }, tr.artist, tr.album ? ' · ' + tr.album : '')),
+            h('span', { class: 'actions' }, play, add));
+        }));
+      } catch (err) {
+        replace(results, h('li', { class: 'form-error', role: 'alert' }, err.message));
+      }
+    });
+
     const move = async (i, d) => {
       const ids = songs.map((s) => s.id);
       [ids[i], ids[i + d]] = [ids[i + d], ids[i]];
@@ -155,7 +199,8 @@ export function mount(main, { username }) {
           h('button', { class: 'button small ghost', type: 'button', 'aria-label': `Move ${s.title} up`, disabled: i === 0, onclick: () => move(i, -1) }, '↑'),
           h('button', { class: 'button small ghost', type: 'button', 'aria-label': `Move ${s.title} down`, disabled: i === songs.length - 1, onclick: () => move(i, 1) }, '↓'),
           h('button', { class: 'button small ghost', type: 'button', 'aria-label': `Remove ${s.title}`, onclick: () => removeSong(s) }, 'Remove'))))),
-      songs.length < 5 ? songForm : h('p', { class: 'muted' }, 'The playlist is full: remove a song to add another.'),
+      songs.length < 5 ? [h('h3', { class: 'small muted' }, 'Find a song'), searchForm, results,
+        h('h3', { class: 'small muted' }, 'Or add one by hand'), songForm] : h('p', { class: 'muted' }, 'The playlist is full: remove a song to add another.'),
       songError);
     return [form, manage];
   };
