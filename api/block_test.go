@@ -6,13 +6,14 @@ import (
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/internal/teststore"
 )
 
 // A block is honoured on every route where one user reaches another, in
 // both directions, on both databases; it ends the friendship and the
 // pending requests, and hides each from the other's search and suggestions.
 func TestBlockIsHonouredEverywhere(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice, bob, carol := ts.signup("alice"), ts.signup("bob"), ts.signup("carol")
 		ts.befriend(alice, bob)
@@ -118,7 +119,7 @@ func TestBlockIsHonouredEverywhere(t *testing.T) {
 // A report of a message or a user is stored for the operator; only the
 // message's receiver may report it, and the reason is required.
 func TestReports(t *testing.T) {
-	forEachDatabase(t, func(t *testing.T, open storeOpener) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
 		ts := newTestServerWith(t, api.Config{}, serverOptions{store: open(t)})
 		alice, bob, carol := ts.signup("alice"), ts.signup("bob"), ts.signup("carol")
 		var msg object
