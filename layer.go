@@ -51,6 +51,11 @@ type Presence interface {
 	// Disconnect records that this process holds no more sockets of userID.
 	// It reports whether the user now has no socket anywhere (went offline).
 	Disconnect(ctx context.Context, userID int64) (wentOffline bool, err error)
+	// Online reports whether the user has a socket open on any process
+	// now, in one round trip at most (a process that died without saying
+	// so counts until it is found dead). An error means it cannot tell.
+	// Safe for concurrent use.
+	Online(ctx context.Context, userID int64) (bool, error)
 	// Listen registers fn, called (from the presence's own goroutine) with the
 	// users that went offline because the process that held their sockets
 	// stopped without saying so. Called once, before the first Connect.

@@ -38,3 +38,16 @@ type PushTx interface {
 	// the newest keep and returns how many it deleted.
 	TrimPushSubscriptions(ctx context.Context, userID int64, keep int) (int, error)
 }
+
+// Pusher sends Web Push messages. Implementation: webpush.
+type Pusher interface {
+	// Push encrypts payload for sub (RFC 8291), signs the request with the
+	// server's VAPID key (RFC 8292) and posts it to sub's push service
+	// (RFC 8030). It returns when the service answered or ctx ended.
+	// Errors: ENOTFOUND when the service says the subscription is gone
+	// (404, 410), so it should be deleted; EUNAVAILABLE when a later try
+	// may succeed (429, 5xx, no answer before ctx ended); EINVALID for a
+	// subscription that cannot be used (bad keys, a refused request).
+	// Safe for concurrent use.
+	Push(ctx context.Context, sub *PushSubscription, payload []byte) error
+}

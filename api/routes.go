@@ -143,6 +143,12 @@ var routeTable = []route{
 		params: []param{queryParam("since", kindCount), queryParam("limit", kindLimit)}},
 	{method: "POST", pattern: "/api/notifications/read/", handler: (*Server).handleMarkNotificationsRead, authed: true,
 		body: (*markReadRequest)(nil)},
+	// Web Push (push.go).
+	{method: "GET", pattern: "/api/notifications/vapid-public-key/", handler: (*Server).handleVAPIDPublicKey},
+	{method: "POST", pattern: "/api/notifications/subscribe/", handler: (*Server).handleSubscribePush, authed: true,
+		body: (*subscribeRequest)(nil)},
+	{method: "POST", pattern: "/api/notifications/unsubscribe/", handler: (*Server).handleUnsubscribePush, authed: true,
+		body: (*unsubscribeRequest)(nil)},
 
 	// Posts (post.go). Every signed-in user reads every post; only the
 	// author changes or deletes one.

@@ -30,6 +30,7 @@ type Service struct {
 	policy   AccountPolicy    // validated: defaults filled in
 	now      func() time.Time // nil: time.Now; see UseClock
 	music    *musicSearch     // nil until UseCatalogue: no music search
+	push     *PushSender      // nil until StartPush: no Web Push
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose
@@ -114,5 +115,9 @@ func (s *Service) publish(ctx context.Context, notes ...*numeneon.Notification) 
 	defer cancel()
 	if err := s.layer.Publish(ctx, envs...); err != nil {
 		s.logger.Warn("publish events after commit", "events", len(envs), "user_id", envs[0].UserID, "err", err)
+	}
+	if s.push != nil {
+		// Never blocks: the push goes out from the sender's workers.
+		s.push.enqueue(notes)
 	}
 }

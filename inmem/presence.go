@@ -46,6 +46,13 @@ func (p *Presence) Disconnect(ctx context.Context, userID int64) (bool, error) {
 	return false, nil
 }
 
+// Online implements numeneon.Presence.
+func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.online[userID] > 0, nil
+}
+
 // Listen implements numeneon.Presence. A single process never loses another
 // process's sockets, so fn is never called.
 func (p *Presence) Listen(fn func(userIDs []int64)) {}

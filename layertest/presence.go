@@ -33,10 +33,17 @@ type node struct {
 	closeOnce sync.Once
 	closeErr  error
 	offline   atomic.Int64 // users reported offline through Listen
+	// held is the users this node has connected and not disconnected,
+	// as runSteps drove it (a closed node holds none).
+	held   map[int64]bool
+	closed bool
 }
 
 func (n *node) close() error {
-	n.closeOnce.Do(func() { n.closeErr = n.Presence.Close() })
+	n.closeOnce.Do(func() {
+		n.closeErr = n.Presence.Close()
+		n.held, n.closed = nil, true
+	})
 	return n.closeErr
 }
 
@@ -56,7 +63,7 @@ func openNodes(t *testing.T, newPresences PresenceFactory, n int) []*node {
 	}
 	nodes := make([]*node, n)
 	for i, p := range ps[:n] {
-		nd := &node{Presence: p}
+		nd := &node{Presence: p, held: make(map[int64]bool)}
 		p.Listen(func(userIDs []int64) { nd.offline.Add(int64(len(userIDs))) })
 		nodes[i] = nd
 	}
@@ -78,9 +85,14 @@ type step struct {
 	wantChange bool // cameOnline or wentOffline
 }
 
+// runSteps runs steps in order. After each, every node must answer Online
+// for every user as the steps so far say: online while some node holds a
+// connect not yet undone.
 func runSteps(t *testing.T, nodes []*node, users []int64, steps []step) {
 	t.Helper()
 	for i, s := range steps {
+		nodes[s.node].held[users[s.user]] = s.connect
+
 		var got bool
 		var err error
 		op := "Disconnect"
@@ -95,6 +107,24 @@ func runSteps(t *testing.T, nodes []*node, users []int64, steps []step) {
 		}
 		if got != s.wantChange {
 			t.Errorf("step %d: node %d %s(user %d) reported a change %v, want %v", i, s.node, op, s.user, got, s.wantChange)
+		}
+		for u := range users {
+			want := false
+			for _, nd := range nodes {
+				want = want || nd.held[users[u]]
+			}
+			for n, nd := range nodes {
+				if nd.closed {
+					continue
+				}
+				online, err := nd.Online(t.Context(), users[u])
+				if err != nil {
+					t.Fatalf("step %d: node %d Online(user %d): %v", i, n, u, err)
+				}
+				if online != want {
+					t.Errorf("step %d: node %d Online(user %d) = %v, want %v", i, n, u, online, want)
+				}
+			}
 		}
 	}
 }

@@ -12,6 +12,10 @@
 // readiness probe) carries its frame. A stored event carries its frame too
 // when it fits in one notification (PostgreSQL refuses payloads of 8,000
 // bytes or more), else only its user and id, and each receiving process
-// reads it from the store (Config.Events) in the order it arrived. See
-// Publish for why frames travel when they can, and where NOTIFY is sent.
+// reads it from the store (Config.Events) in the order it arrived. Frames
+// travel when they can because then no receiving process reads anything:
+// sending only ids would cost every process one store read per burst of
+// notifications, to save bytes in PostgreSQL's notification queue, which
+// holds gigabytes. See Publish for where NOTIFY is sent (after the commit:
+// BENCHMARKS.md has the measurement).
 package pglayer

@@ -234,6 +234,20 @@ func (p *Presence) Connect(ctx context.Context, userID int64) (bool, error) {
 	return alone, nil
 }
 
+// Online implements numeneon.Presence: one indexed read of the user's row.
+func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
+	if p.isClosed() {
+		return false, errClosed
+	}
+	var online bool
+	err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM numeneon_presence_users
+		WHERE user_id = $1 AND cardinality(processes) > 0)`, userID).Scan(&online)
+	if err != nil {
+		return false, unavailable(fmt.Sprintf("read presence of user %d", userID), err)
+	}
+	return online, nil
+}
+
 // Disconnect implements numeneon.Presence: it removes this process from the
 // user's array and reports whether the array is now empty; an empty row is
 // then deleted unless another process was added meanwhile.

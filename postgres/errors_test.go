@@ -133,7 +133,7 @@ func TestOpen(t *testing.T) {
 	}
 
 	t.Run("NoServer", func(t *testing.T) {
-		port := testsvc.FreePort(t)
+		port := testsvc.ClosedPort(t)
 		_, err := postgres.Open(ctx, "postgres://postgres:secret@127.0.0.1:"+itoa(port)+"/x?sslmode=disable&connect_timeout=5")
 		if err == nil {
 			t.Fatal("Open succeeded with no server listening")

@@ -175,6 +175,19 @@ func (p *Presence) Disconnect(ctx context.Context, userID int64) (bool, error) {
 	return went == 1, nil
 }
 
+// Online implements numeneon.Presence with one SCARD: the user's set
+// holds the nodes with a socket of the user.
+func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
+	if p.isClosed() {
+		return false, errClosed("presence")
+	}
+	n, err := p.client.SCard(ctx, p.userKey(userID)).Result()
+	if err != nil {
+		return false, unavailable(fmt.Sprintf("read presence of user %d", userID), err)
+	}
+	return n > 0, nil
+}
+
 // listen opens a subscriber connection, subscribes to this node's liveness
 // channel and to the beats, then (re)registers the node and its users. The
 // beats are subscribed before the node list is read, so every node that

@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +93,7 @@ func TestOptionsRejectBadConfiguration(t *testing.T) {
 // TestNewLayerFailsWhenRedisIsDown: a wrong REDIS_URL must stop the server
 // from starting, not leave it running without cross-process delivery.
 func TestNewLayerFailsWhenRedisIsDown(t *testing.T) {
-	url := fmt.Sprintf("redis://127.0.0.1:%d/0", testsvc.FreePort(t))
+	url := fmt.Sprintf("redis://127.0.0.1:%d/0", testsvc.ClosedPort(t))
 	if l, err := redis.NewLayer(t.Context(), redis.Options{URL: url}); err == nil {
 		_ = l.Close()
 		t.Fatalf("NewLayer succeeded with nothing listening at %s", url)
@@ -116,7 +118,28 @@ func startTLSRedis(t *testing.T) (*x509.CertPool, string) {
 	}
 	dir := t.TempDir()
 	ca := writeCertificates(t, dir)
-	addr := fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t))
+	// A port found free may be taken before redis-server binds it: then
+	// it exits, and another port is tried. Only our server, whose
+	// certificate the CA signed, completes the handshake.
+	for attempt := 1; ; attempt++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", testsvc.FreePort(t))
+		err := runTLSRedis(t, dir, ca, addr)
+		if err == nil {
+			return ca, addr
+		}
+		log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
+		if !strings.Contains(string(log), "Address already in use") || attempt == 5 {
+			t.Fatalf("redis-server with TLS on %s: %v\n%s", addr, err, log)
+		}
+		_ = os.Remove(filepath.Join(dir, "redis.log"))
+	}
+}
+
+// runTLSRedis starts redis-server with only a TLS port on addr, stopped
+// when the test ends, and waits until it completes a handshake. It fails
+// when the server exits first or does not answer within 10 s.
+func runTLSRedis(t *testing.T, dir string, ca *x509.CertPool, addr string) error {
+	t.Helper()
 	_, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command("redis-server",
 		"--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
@@ -129,20 +152,26 @@ func startTLSRedis(t *testing.T) (*x509.CertPool, string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 	})
-	poll(t, "redis-server to accept TLS", func() bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			return errors.New("exited during start")
+		default:
+		}
 		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr,
 			&tls.Config{RootCAs: ca, ServerName: "127.0.0.1"})
-		if err != nil {
-			return false
+		if err == nil {
+			_ = conn.Close()
+			return nil
 		}
-		_ = conn.Close()
-		return true
-	})
-	return ca, addr
+	}
+	return errors.New("no TLS handshake within 10 s")
 }
 
 // writeCertificates writes ca.crt, server.crt and server.key (for 127.0.0.1)

@@ -61,9 +61,16 @@ type Config struct {
 	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
 	// hold on one process (realtime.DefaultSocketsPerUser).
 	SocketsPerUser int
-	// MusicAPIURL is MUSIC_API_URL: the Deezer search API's base URL
-	// (deezer.DefaultBaseURL), or "off" (music.go).
-	MusicAPIURL string
+	// MusicCatalogue is MUSIC_CATALOGUE: deezer (default) or itunes;
+	// MusicAPIURL is MUSIC_API_URL: its search API's base URL ("" for the
+	// public one), or "off" (music.go).
+	MusicCatalogue string
+	MusicAPIURL    string
+	// VAPIDPublicKey, VAPIDPrivateKey and VAPIDSubject (VAPID_*) turn Web
+	// Push on when all three are set (push.go).
+	VAPIDPublicKey  string
+	VAPIDPrivateKey string
+	VAPIDSubject    string
 
 	secretGenerated bool
 }
@@ -160,6 +167,7 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 		c.SocketsPerUser = n
 	}
 	c.loadMusicEnv(getenv)
+	c.loadPushEnv(getenv)
 	return nil
 }
 
@@ -207,6 +215,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 	})
 	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
 	c.musicFlags(fs)
+	c.pushFlags(fs)
 	return fs
 }
 
@@ -280,6 +289,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := c.validateMusic(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.validatePush(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -411,6 +423,7 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
 	c.describeMusic(w)
+	c.describePush(w)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)
 }
 

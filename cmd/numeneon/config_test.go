@@ -83,6 +83,10 @@ func TestBadConfigurationIsReported(t *testing.T) {
 		{"bad socket token expiry flag", nil, []string{"--socket-token-expiry", "lax"}, "SOCKET_TOKEN_EXPIRY"},
 		{"bad sockets per user", []string{"SOCKETS_PER_USER=0"}, nil, "SOCKETS_PER_USER"},
 		{"bad music api url", []string{"MUSIC_API_URL=ftp://music.example"}, nil, "MUSIC_API_URL"},
+		{"unknown music catalogue", []string{"MUSIC_CATALOGUE=spotify"}, nil, "MUSIC_CATALOGUE"},
+		{"vapid key without the others", []string{"VAPID_PUBLIC_KEY=BEl62iUYgUivxIkv69yViEuiBIa"}, nil, "VAPID_PRIVATE_KEY"},
+		{"vapid keys that do not match", []string{"VAPID_PUBLIC_KEY=BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U",
+			"VAPID_PRIVATE_KEY=AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE", "VAPID_SUBJECT=mailto:ops@numeneon.example"}, nil, "VAPID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCommand(t, append(baseEnv(t), tc.env...), append([]string{"serve"}, tc.args...)...)
@@ -109,7 +113,7 @@ func TestCheckMasksSecretsAndTestsConnections(t *testing.T) {
 	}
 
 	// A password in a URL is masked, and an unreachable Redis fails the check.
-	redis := testsvc.FreePort(t)
+	redis := testsvc.ClosedPort(t)
 	env = append(baseEnv(t), "REDIS_URL=redis://:hunter2@127.0.0.1:"+itoa(redis)+"/0")
 	out, err = runCommand(t, env, "check")
 	if err == nil {

@@ -1,12 +1,18 @@
 package main_test
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,5 +127,72 @@ func testRollingDeployLosesNothing(t *testing.T, env []string) {
 	// Every socket sat on A or B, and both were replaced.
 	if moved < len(receivers) {
 		t.Errorf("%d sockets were closed with 1012 and moved, want at least %d (one per receiver)", moved, len(receivers))
+	}
+}
+
+// TestSIGTERMFinishesRequestsInFlight: a message whose request is still
+// arriving when the process gets SIGTERM is answered 201, and its event,
+// published while the process shuts down, reaches the receiver's socket on
+// another process live; the process stops accepting at once and exits
+// cleanly once the request is done.
+func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
+	env := postgresEnv(t)
+	a, b := startProc(t, env), startProc(t, env)
+	sender, receiver := newUser(t, a.URL, "inflight"), newUser(t, b.URL, "inflight")
+	stream, err := receiver.Stream(t.Context(), []string{b.URL}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+
+	addr := strings.TrimPrefix(a.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := fmt.Sprintf(`{"receiver_id": %d, "content": "sent during shutdown"}`, receiver.UserID)
+	fmt.Fprintf(conn, "POST /api/messages/ HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		addr, sender.Access, len(body), body[:10])
+
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The listener closes first: new connections are refused.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the process still accepts connections 10 s after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := conn.Write([]byte(body[10:])); err != nil {
+		t.Fatalf("finish the request: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read the answer to the request in flight: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the request in flight at SIGTERM got %s, want 201 Created", resp.Status)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := stream.WaitCount(ctx, 1); err != nil {
+		t.Fatalf("the message sent during shutdown did not reach the receiver's socket on the other process: %v", err)
+	}
+	select {
+	case <-a.done:
+		if a.err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", a.err, a.out.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the process did not exit within 20 s of SIGTERM")
 	}
 }

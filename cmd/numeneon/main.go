@@ -24,13 +24,14 @@ Usage:
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
   numeneon seed [flags]      create demo users, friendships, messages, posts and stories (not in production) and print their logins
+  numeneon vapid             print a fresh VAPID key pair for Web Push (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY)
   numeneon healthcheck       probe /healthz of the server on this machine (for container health checks)
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
   numeneon <command> -h      the flags of a command
 
 Configuration comes from the environment (PORT, DATABASE_URL, REDIS_URL,
 SECRET_KEY, ALLOWED_ORIGINS, WEB_CONCURRENCY, LOG_FORMAT, RATE_LIMITS,
-NUMENEON_ENV, NUMENEON_DATA_DIR); flags override it.
+NUMENEON_ENV, NUMENEON_DATA_DIR, MUSIC_API_URL, VAPID_*); flags override it.
 `
 
 func main() {
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, args, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, args, getenv, stdout, stderr)
+	case "vapid":
+		return runVAPID(stdout)
 	}
 	var cfg Config
 	if err := cfg.loadEnv(getenv); err != nil {

@@ -1,6 +1,9 @@
 package main_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -12,7 +15,7 @@ import (
 // passes: the rest of the app works without it.
 func TestCheckReportsTheMusicCatalogue(t *testing.T) {
 	db := "DATABASE_URL=sqlite:" + t.TempDir() + "/db.sqlite"
-	down := "MUSIC_API_URL=http://127.0.0.1:" + itoa(testsvc.FreePort(t))
+	down := "MUSIC_API_URL=http://127.0.0.1:" + itoa(testsvc.ClosedPort(t))
 	out, err := runCommand(t, append(baseEnv(t), db, down), "check")
 	if err != nil {
 		t.Fatalf("check failed because of the catalogue alone: %v\n%s", err, out)
@@ -46,5 +49,33 @@ func TestServeSearchesTheConfiguredCatalogue(t *testing.T) {
 	}
 	if len(got.Results) != 1 || got.Results[0].ExternalID != "3135556" {
 		t.Fatalf("search through the server = %+v", got.Results)
+	}
+}
+
+// MUSIC_CATALOGUE=itunes searches the iTunes Search API instead.
+func TestServeSearchesITunes(t *testing.T) {
+	itunes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/search" || r.URL.Query().Get("entity") != "song" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `{"resultCount":1,"results":[{"wrapperType":"track","kind":"song","trackId":697195462,
+			"artistName":"Daft Punk","collectionName":"Discovery","trackName":"Harder, Better, Faster, Stronger",
+			"previewUrl":"https://audio.example/p.m4a","artworkUrl100":"https://art.example/a.jpg","trackTimeMillis":224693}]}`)
+	}))
+	defer itunes.Close()
+	p := startProc(t, append(baseEnv(t), "MUSIC_CATALOGUE=itunes", "MUSIC_API_URL="+itunes.URL))
+	c := newUser(t, p.URL, "apple")
+	var got struct {
+		Results []struct {
+			ExternalID string `json:"external_id"`
+			DurationMS int    `json:"duration_ms"`
+		}
+	}
+	if err := c.Do(t.Context(), "GET", "/api/mystudio/search/?q=daft", nil, &got, 200); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Results) != 1 || got.Results[0].ExternalID != "697195462" || got.Results[0].DurationMS != 224693 {
+		t.Fatalf("search through iTunes = %+v", got.Results)
 	}
 }

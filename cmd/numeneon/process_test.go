@@ -2,12 +2,15 @@ package main_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -68,18 +71,70 @@ func baseEnv(t *testing.T) []string {
 }
 
 // startProc runs numeneon with env and args on a free port and waits until
-// /healthz answers. The process is stopped (SIGTERM) when the test ends.
+// it says it listens (NUMENEON_READY_FD; a supervisor once every worker
+// does) and /healthz answers. A port that another process took first is
+// replaced by another one. The process is stopped (SIGTERM) when the test
+// ends.
 func startProc(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p, err := tryStartProc(t, env, args...)
+		if err == nil {
+			return p
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			t.Fatal(err)
+		}
+		t.Logf("numeneon on port %d: %v; trying another port", p.Port, err)
+	}
+}
+
+// errPortTaken is a numeneon that could not listen: another process took
+// its port between FreePort and the start.
+var errPortTaken = errors.New("port taken")
+
+func tryStartProc(t *testing.T, env []string, args ...string) (*proc, error) {
 	t.Helper()
 	port := testsvc.FreePort(t)
 	p := &proc{t: t, Port: port, URL: "http://127.0.0.1:" + strconv.Itoa(port), out: &testlog.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"serve", "--port", strconv.Itoa(port), "--host", "127.0.0.1"}, args...)...)
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	if runtime.GOOS == "windows" {
+		// No inherited descriptors there: /healthz below is the only
+		// signal.
+		close(ready)
+	} else {
+		p.cmd.Env = append(env, "NUMENEON_READY_FD=3")
+		p.cmd.ExtraFiles = []*os.File{readyW}
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start numeneon: %v", err)
 	}
+	readyW.Close()
+	go func() {
+		defer readyR.Close()
+		if n, _ := readyR.Read(make([]byte, 1)); n > 0 {
+			close(ready)
+		}
+	}()
 	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	select {
+	case <-ready:
+	case <-p.done:
+		if strings.Contains(p.out.String(), "address already in use") {
+			return p, errPortTaken
+		}
+		return p, fmt.Errorf("numeneon exited during start: %v\n%s", p.err, p.out.String())
+	case <-time.After(30 * time.Second):
+		p.Stop()
+		return p, fmt.Errorf("numeneon did not listen within 30 s:\n%s", p.out.String())
+	}
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
@@ -97,7 +152,7 @@ func startProc(t *testing.T, env []string, args ...string) *proc {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return p
+				return p, nil
 			}
 		}
 		if time.Now().After(deadline) {

@@ -34,6 +34,7 @@ type Server struct {
 	store    numeneon.Store
 	writes   *groupcommit.Committer
 	stories  *app.StoryCleanup
+	push     *app.PushSender
 	pruner   *app.NotificationPruner
 	layer    numeneon.Layer
 	presence numeneon.Presence
@@ -83,6 +84,16 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	svc.UseGroupCommit(s.writes)
 	if cat := cfg.catalogue(); cat != nil {
 		svc.UseCatalogue(cat, app.MusicOptions{})
+	}
+	if cfg.PushEnabled() {
+		pusher, err := cfg.pusher()
+		if err != nil {
+			return err
+		}
+		s.push, err = svc.StartPush(pusher, app.PushOptions{PublicKey: cfg.VAPIDPublicKey, Presence: s.presence, Registerer: reg})
+		if err != nil {
+			return err
+		}
 	}
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
 	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
@@ -199,6 +210,9 @@ func (s *Server) Close() error {
 	}
 	if s.pruner != nil {
 		s.pruner.Close() // before the store it prunes
+	}
+	if s.push != nil {
+		s.push.Close() // after the requests that queue pushes; before presence and the store it reads
 	}
 	if s.stories != nil {
 		s.stories.Close() // before the store it cleans

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -44,11 +45,20 @@ func runSupervisor(ctx context.Context, cfg *Config, logger *slog.Logger) error 
 		mu       sync.Mutex
 		startErr error
 	)
+	// Once every worker listens, the supervisor is ready too: it tells its
+	// own parent, when that one asked (NUMENEON_READY_FD), as a worker does.
+	var notReady atomic.Int32
+	notReady.Store(int32(cfg.Workers))
+	workerReady := func() {
+		if notReady.Add(-1) == 0 {
+			signalReady()
+		}
+	}
 	for i := 1; i <= cfg.Workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := superviseWorker(ctx, exe, i, cfg.SecretKey, logger); err != nil {
+			if err := superviseWorker(ctx, exe, i, cfg.SecretKey, logger, workerReady); err != nil {
 				mu.Lock()
 				startErr = errors.Join(startErr, err)
 				mu.Unlock()
@@ -61,9 +71,10 @@ func runSupervisor(ctx context.Context, cfg *Config, logger *slog.Logger) error 
 	return startErr
 }
 
-// superviseWorker keeps worker id running until ctx ends. It returns an
-// error only when the worker's first start fails.
-func superviseWorker(ctx context.Context, exe string, id int, secretKey string, logger *slog.Logger) error {
+// superviseWorker keeps worker id running until ctx ends, and calls
+// firstReady once the worker's first start listens. It returns an error
+// only when the worker's first start fails.
+func superviseWorker(ctx context.Context, exe string, id int, secretKey string, logger *slog.Logger, firstReady func()) error {
 	backoff := time.Second
 	for first := true; ; first = false {
 		cmd := exec.Command(exe, os.Args[1:]...)
@@ -89,6 +100,9 @@ func superviseWorker(ctx context.Context, exe string, id int, secretKey string, 
 			defer readyR.Close()
 			if n, _ := readyR.Read(make([]byte, 1)); n > 0 {
 				close(ready)
+				if first {
+					firstReady()
+				}
 			}
 		}()
 		started := time.Now()

@@ -3,6 +3,7 @@ package testsvc
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -36,45 +37,90 @@ type Redis struct {
 	dir  string
 	port int
 	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
 }
+
+// errPortTaken is a redis-server that could not bind its port: another
+// process took it between freePort and the start.
+var errPortTaken = errors.New("port taken")
 
 // StartRedis starts a private redis-server on a free loopback port, without
-// persistence, and stops it when the test ends.
+// persistence, and stops it when the test ends. A port taken by another
+// process before redis-server binds it is replaced by another one.
 func StartRedis(tb testing.TB) *Redis {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		unavailable(tb, "redis-server not on PATH")
 	}
-	_ = bin
-	r := &Redis{dir: tb.TempDir(), port: freePort(tb)}
-	r.Addr = fmt.Sprintf("127.0.0.1:%d", r.port)
-	r.URL = "redis://" + r.Addr + "/0"
-	r.Start(tb)
+	r := &Redis{dir: tb.TempDir()}
 	tb.Cleanup(func() { r.Stop(tb) })
-	return r
+	for attempt := 1; ; attempt++ {
+		r.port = freePort(tb)
+		r.Addr = fmt.Sprintf("127.0.0.1:%d", r.port)
+		r.URL = "redis://" + r.Addr + "/0"
+		err := r.start()
+		if err == nil {
+			return r
+		}
+		if !errors.Is(err, errPortTaken) || attempt == 5 {
+			tb.Fatalf("redis-server on %s: %v", r.Addr, err)
+		}
+		tb.Logf("redis-server on %s: %v; trying another port", r.Addr, err)
+	}
 }
 
-// Start starts the server (again) on the same port and waits until it answers.
+// Start starts the server again on the same port, after Stop, and waits
+// until it answers.
 func (r *Redis) Start(tb testing.TB) {
 	tb.Helper()
-	if r.cmd != nil {
-		tb.Fatalf("redis-server already running")
+	if err := r.start(); err != nil {
+		tb.Fatalf("redis-server on %s: %v", r.Addr, err)
 	}
-	r.cmd = exec.Command("redis-server",
+}
+
+// start runs redis-server on r.port and waits until it answers PING. It
+// returns errPortTaken when the server exited because the port was taken.
+func (r *Redis) start() error {
+	if r.cmd != nil {
+		return errors.New("already running")
+	}
+	logPath := filepath.Join(r.dir, "redis.log")
+	_ = os.Remove(logPath) // the log of an earlier start says nothing of this one
+	cmd := exec.Command("redis-server",
 		"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", r.dir,
-		"--logfile", filepath.Join(r.dir, "redis.log"))
-	if err := r.cmd.Start(); err != nil {
-		tb.Fatalf("start redis-server: %v", err)
+		"--logfile", logPath)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start: %w", err)
 	}
+	r.cmd, r.done = cmd, make(chan struct{})
+	done := r.done
+	go func() { _ = cmd.Wait(); close(done) }()
+	// Ready only once this server says it listens: a PING alone could be
+	// answered by another server that took the port.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if err := pingRedis(r.URL); err == nil {
-			return
-		} else if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
-			tb.Fatalf("redis-server on %s did not answer: %v\n%s", r.Addr, err, log)
+		log, _ := os.ReadFile(logPath)
+		err := errors.New("not ready")
+		if strings.Contains(string(log), "Ready to accept connections") {
+			if err = pingRedis(r.URL); err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-done:
+			// It exited: it never bound the port.
+			r.cmd = nil
+			log, _ := os.ReadFile(logPath)
+			if strings.Contains(string(log), "Address already in use") {
+				return errPortTaken
+			}
+			return fmt.Errorf("exited during start:\n%s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("did not answer: %v\n%s", err, log)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -88,7 +134,7 @@ func (r *Redis) Stop(tb testing.TB) {
 		return
 	}
 	_ = r.cmd.Process.Kill()
-	_ = r.cmd.Wait()
+	<-r.done
 	r.cmd = nil
 }
 
