@@ -35,7 +35,7 @@ func TestSocketOutlivesTokenExpiriesWhileSignedIn(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.createUser(t, "alice")
 	signedIn := time.Now().Add(time.Hour)
-	first := time.Now().Add(100 * time.Millisecond)
+	first := time.Now().Add(time.Second) // outlives the handshake on a loaded machine too
 	e.grantSession("first", alice, first, signedIn)
 	c := e.dialRaw(t, "token=first", nil)
 	c.expectEstablished(alice)
@@ -54,7 +54,7 @@ func TestSocketOutlivesTokenExpiriesWhileSignedIn(t *testing.T) {
 		t.Fatalf("after the first token expired: got %s, want event %d", got.raw, n1.ID)
 	}
 
-	second := time.Now().Add(100 * time.Millisecond)
+	second := time.Now().Add(time.Second)
 	e.grantSession("second", alice, second, signedIn)
 	c.send(`{"type":"auth","token":"second"}`)
 	c.expectPong() // the auth message was handled: it got no error
@@ -72,7 +72,7 @@ func TestSocketClosesWhenSignInEnds(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.createUser(t, "alice")
 	now := time.Now()
-	e.grantSession("token", alice, now.Add(50*time.Millisecond), now.Add(300*time.Millisecond))
+	e.grantSession("token", alice, now.Add(50*time.Millisecond), now.Add(time.Second))
 	c := e.dialRaw(t, "token=token", nil)
 	c.expectEstablished(alice)
 	if got := c.read(); string(got.raw) != `{"type":"token_expired"}` {
@@ -159,7 +159,8 @@ func TestEnforcedExpiryExtendedByFreshToken(t *testing.T) {
 	e := newEnv(t, func(c *realtime.Config) { c.SocketTokenExpiry = realtime.TokenExpiryEnforce })
 	alice := e.createUser(t, "alice")
 	e.createUser(t, "bob")
-	first := time.Now().Add(200 * time.Millisecond)
+	// The first token must outlive the handshake, on a loaded machine too.
+	first := time.Now().Add(time.Second)
 	e.grant("first", alice, first)
 	e.grant("fresh", alice, time.Now().Add(time.Hour))
 	c := e.dialRaw(t, "token=first", nil)

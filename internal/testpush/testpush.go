@@ -281,13 +281,20 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	if hang {
+		var gaveUp bool
 		select {
 		case <-s.release:
 		case <-r.Context().Done():
+			gaveUp = true
 		}
 		s.mu.Lock()
 		s.held--
 		s.mu.Unlock()
+		if gaveUp {
+			// The sender gave up: it must not be told the message was
+			// accepted, so the connection is cut without an answer.
+			panic(http.ErrAbortHandler)
+		}
 	}
 	w.Header().Set("Location", endpoint+"/message")
 	w.WriteHeader(http.StatusCreated)
