@@ -115,6 +115,14 @@ var routeTable = []route{
 	{method: "DELETE", pattern: "/api/friends/cancel/{user_id}/", handler: (*Server).handleCancelFriendRequest, authed: true,
 		params: []param{pathParam("user_id", kindID)}},
 
+	// Blocks and reports (block.go, report.go).
+	{method: "POST", pattern: "/api/users/{user_id}/block/", handler: (*Server).handleBlockUser, authed: true,
+		params: []param{pathParam("user_id", kindID)}},
+	{method: "DELETE", pattern: "/api/users/{user_id}/block/", handler: (*Server).handleUnblockUser, authed: true,
+		params: []param{pathParam("user_id", kindID)}},
+	{method: "GET", pattern: "/api/users/blocked/", handler: (*Server).handleListBlocked, authed: true, params: pageParams},
+	{method: "POST", pattern: "/api/reports/", handler: (*Server).handleReport, authed: true, body: (*reportRequest)(nil)},
+
 	// Messages (message.go).
 	{method: "GET", pattern: "/api/messages/", handler: (*Server).handleListMessages, authed: true, params: pageParams},
 	{method: "POST", pattern: "/api/messages/", handler: (*Server).handleSendMessage, authed: true, limit: "message", byUser: true,

@@ -47,6 +47,10 @@ type Config struct {
 	// used, the one the proxy appended). Empty: the connection's address.
 	// Only set it behind such a proxy: clients can write the header too.
 	ClientIPHeader string
+	// Edge, when set, is the origin policy and rate limits to use, shared
+	// with the socket hub; AllowedOrigins, Production, RateLimits and
+	// ClientIPHeader are then ignored. Nil builds one from those fields.
+	Edge *Edge
 
 	// BodyReadTimeout bounds how long a request may take to send its body
 	// (default 30 s), so a client trickling a body cannot hold a connection
@@ -71,9 +75,8 @@ type Config struct {
 type Server struct {
 	app     *app.Service
 	logger  *slog.Logger
-	origins *originPolicy
-	limits  *rateLimits
-	ipHdr   string
+	edge    *Edge
+	limits  *rateLimits // edge.limits
 	ready   func(ctx context.Context) error
 	mux     *http.ServeMux
 	metrics *httpMetrics
@@ -93,13 +96,16 @@ func NewServer(cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	origins, err := newOriginPolicy(cfg.AllowedOrigins, !cfg.Production)
-	if err != nil {
-		return nil, fmt.Errorf("new api server: %w", err)
-	}
-	limits, err := newRateLimits(cfg.RateLimits)
-	if err != nil {
-		return nil, fmt.Errorf("new api server: %w", err)
+	edge := cfg.Edge
+	if edge == nil {
+		var err error
+		edge, err = NewEdge(EdgeConfig{
+			AllowedOrigins: cfg.AllowedOrigins, Production: cfg.Production,
+			RateLimits: cfg.RateLimits, ClientIPHeader: cfg.ClientIPHeader,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("new api server: %w", err)
+		}
 	}
 	metrics, err := newHTTPMetrics(cfg.Registerer)
 	if err != nil {
@@ -108,9 +114,8 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		app:     cfg.App,
 		logger:  logger,
-		origins: origins,
-		limits:  limits,
-		ipHdr:   cfg.ClientIPHeader,
+		edge:    edge,
+		limits:  edge.limits,
 		ready:   cfg.Ready,
 		mux:     http.NewServeMux(),
 		metrics: metrics,
