@@ -18,7 +18,13 @@ const (
 	EUNAUTHORIZED = "unauthorized" // missing, invalid or expired credentials
 	EUNAVAILABLE  = "unavailable"  // a dependency is down or the feature is not configured
 	EUPSTREAM     = "upstream"     // an outside service (the music catalogue) failed, was too slow or answered garbage
+	ETIMEOUT      = "timeout"      // the database (or the request as a whole) took longer than its bound
 )
+
+// ErrTimeout is the error of a request that ran out of time waiting for the
+// database (DATABASE_TIMEOUT, REQUEST_TIMEOUT). Stores wrap it around the
+// driver's error; the api answers 503.
+var ErrTimeout = &Error{Code: ETIMEOUT, Message: "The server took too long to answer. Try again."}
 
 // Error is the domain error. Message is safe to show to the client; the cause,
 // when there is one, is wrapped by the caller with %w and only logged.

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/numeneon/numeneon"
@@ -21,6 +23,7 @@ var statusByCode = map[string]int{
 	numeneon.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	numeneon.ERATELIMITED:  http.StatusTooManyRequests,
 	numeneon.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	numeneon.ETIMEOUT:      http.StatusServiceUnavailable,
 	numeneon.EUPSTREAM:     http.StatusBadGateway,
 	numeneon.EINTERNAL:     http.StatusInternalServerError,
 }
@@ -46,10 +49,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // original answered differently (login's 401 is {"error"}, decline's 403 is
 // {"message"}). An empty key keeps the default.
 func (s *Server) writeErrorKey(w http.ResponseWriter, r *http.Request, err error, key string) {
+	if numeneon.ErrorCode(err) == numeneon.EINTERNAL && errors.Is(err, context.DeadlineExceeded) {
+		// The request's deadline (REQUEST_TIMEOUT) or a store's ran out.
+		err = fmt.Errorf("%w: %w", numeneon.ErrTimeout, err)
+	}
 	status := errorStatus(err)
 	msg := numeneon.ErrorMessage(err)
-	switch {
-	case numeneon.ErrorCode(err) == numeneon.EUPSTREAM, numeneon.ErrorCode(err) == numeneon.EUNAVAILABLE:
+	switch code := numeneon.ErrorCode(err); {
+	case code == numeneon.EUPSTREAM, code == numeneon.EUNAVAILABLE, code == numeneon.ETIMEOUT:
 		// Not a bug: an outside service failed, or a dependency or
 		// feature is off. The domain message says which (it is written
 		// for the client), and the log keeps the cause without an

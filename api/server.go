@@ -56,6 +56,10 @@ type Config struct {
 	// (default 30 s), so a client trickling a body cannot hold a connection
 	// and a goroutine forever. The WebSocket endpoint is exempt.
 	BodyReadTimeout time.Duration
+	// RequestTimeout bounds the handling of one request, waits for the
+	// database included (REQUEST_TIMEOUT, default DefaultRequestTimeout); a
+	// request that runs out answers 503. The WebSocket endpoint is exempt.
+	RequestTimeout time.Duration
 
 	// Socket serves the WebSocket endpoint /ws/notifications/.
 	Socket http.Handler
@@ -138,6 +142,9 @@ func NewServer(cfg Config) (*Server, error) {
 // defaultBodyReadTimeout is Config.BodyReadTimeout's default.
 const defaultBodyReadTimeout = 30 * time.Second
 
+// DefaultRequestTimeout is Config.RequestTimeout's default.
+const DefaultRequestTimeout = 30 * time.Second
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -166,6 +173,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Not every writer supports deadlines (httptest recorders); the
 		// real server's does.
 		_ = http.NewResponseController(rec).SetReadDeadline(time.Now().Add(timeout))
+
+		// A request never waits longer than RequestTimeout on the store;
+		// running out answers 503 (writeError).
+		limit := s.cfg.RequestTimeout
+		if limit <= 0 {
+			limit = DefaultRequestTimeout
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), limit)
+		defer cancel()
+		r = r.WithContext(ctx)
 	}
 	if route == "" {
 		s.notRouted(rec, r)

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/numeneon/numeneon"
 )
@@ -30,6 +31,11 @@ type Options struct {
 	// QueueLen bounds the writes waiting per lane (default 4096); callers
 	// beyond it wait for room, so memory stays bounded under overload.
 	QueueLen int
+	// BatchTimeout bounds each transaction the committer runs
+	// (DATABASE_TIMEOUT); 0 means none. A write whose batch runs out
+	// fails with the store's error, so no caller waits forever on a hung
+	// database.
+	BatchTimeout time.Duration
 }
 
 // Committer batches writes into shared transactions of one store.
@@ -155,10 +161,10 @@ func (c *Committer) commit(batch []*job) {
 	}
 	if len(live) == 1 {
 		j := live[0]
-		j.done <- c.store.Update(context.WithoutCancel(j.ctx), j.fn)
+		j.done <- c.update(context.WithoutCancel(j.ctx), j.fn)
 		return
 	}
-	err := c.store.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
+	err := c.update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
 		for _, j := range live {
 			if err := j.fn(ctx, tx); err != nil {
 				return errAbandon
@@ -172,7 +178,30 @@ func (c *Committer) commit(batch []*job) {
 		}
 		return
 	}
-	for _, j := range live {
-		j.done <- c.store.Update(context.WithoutCancel(j.ctx), j.fn)
+	if !errors.Is(err, errAbandon) && isTimeout(err) {
+		// The database, not a write, failed: running each write alone
+		// would only wait out the deadline once per write.
+		for _, j := range live {
+			j.done <- err
+		}
+		return
 	}
+	for _, j := range live {
+		j.done <- c.update(context.WithoutCancel(j.ctx), j.fn)
+	}
+}
+
+// isTimeout reports whether err is a transaction that ran out of time.
+func isTimeout(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || numeneon.ErrorCode(err) == numeneon.ETIMEOUT
+}
+
+// update runs one transaction within Options.BatchTimeout.
+func (c *Committer) update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	if c.opts.BatchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.BatchTimeout)
+		defer cancel()
+	}
+	return c.store.Update(ctx, fn)
 }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -15,6 +16,7 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	codeQueryCanceled        = "57014" // statement_timeout, or a cancel request
 )
 
 // conflictFields names the field a unique constraint protects, so that a
@@ -70,7 +72,7 @@ func mapError(err error, op string) error {
 			return numeneon.Errorf(numeneon.ENOTFOUND, "Not found.")
 		}
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	return asTimeout(fmt.Errorf("%s: %w", op, err))
 }
 
 // isRetryable reports whether err means the transaction lost a race with
@@ -81,4 +83,18 @@ func isRetryable(err error) bool {
 		return false
 	}
 	return pgErr.Code == codeSerializationFailure || pgErr.Code == codeDeadlockDetected
+}
+
+// asTimeout marks an internal error caused by a deadline (ctx's, or
+// statement_timeout's) as numeneon.ErrTimeout, so callers answer "try
+// again" instead of reporting a bug.
+func asTimeout(err error) error {
+	if numeneon.ErrorCode(err) != numeneon.EINTERNAL {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &pgErr) && pgErr.Code == codeQueryCanceled) {
+		return fmt.Errorf("%w: %w", numeneon.ErrTimeout, err)
+	}
+	return err
 }

@@ -53,14 +53,14 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx nume
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, fn)
 		if err == nil || !isRetryable(err) || attempt == maxAttempts {
-			return err
+			return asTimeout(err)
 		}
 		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
 		timer := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("retry transaction: %w", ctx.Err())
+			return asTimeout(fmt.Errorf("retry transaction: %w", ctx.Err()))
 		case <-timer.C:
 		}
 	}

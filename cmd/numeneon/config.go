@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/numeneon/numeneon/api"
 	"github.com/numeneon/numeneon/app"
 	"github.com/numeneon/numeneon/realtime"
 )
@@ -58,6 +59,12 @@ type Config struct {
 	// socket outlives its token while the user stays signed in) or
 	// "enforce" (it closes with 4001 when the token expires).
 	SocketTokenExpiry realtime.TokenExpiry
+	// DatabaseTimeout is DATABASE_TIMEOUT, 10s: PostgreSQL's
+	// statement_timeout and the bound of each group-commit transaction.
+	DatabaseTimeout time.Duration
+	// RequestTimeout is REQUEST_TIMEOUT, 30s: the bound of one HTTP request
+	// (a request that runs out answers 503).
+	RequestTimeout time.Duration
 	// ReadyzCache is READYZ_CACHE, 5s: how long a readiness probe's result
 	// answers /readyz; 0 probes on every request.
 	ReadyzCache time.Duration
@@ -161,6 +168,22 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	if c.SocketTokenExpiry == "" {
 		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
 	}
+	c.DatabaseTimeout = defaultDatabaseTimeout
+	if v := getenv("DATABASE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("DATABASE_TIMEOUT=%q: not a duration (e.g. 10s)", v)
+		}
+		c.DatabaseTimeout = d
+	}
+	c.RequestTimeout = api.DefaultRequestTimeout
+	if v := getenv("REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("REQUEST_TIMEOUT=%q: not a duration (e.g. 30s)", v)
+		}
+		c.RequestTimeout = d
+	}
 	c.ReadyzCache = defaultReadyzCache
 	if v := getenv("READYZ_CACHE"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -224,6 +247,8 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 		c.SocketTokenExpiry = realtime.TokenExpiry(s)
 		return nil
 	})
+	fs.DurationVar(&c.DatabaseTimeout, "database-timeout", c.DatabaseTimeout, "longest a database statement or group-commit transaction may run (DATABASE_TIMEOUT)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "longest an HTTP request may take; past it the answer is 503 (REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.ReadyzCache, "readyz-cache", c.ReadyzCache, "how long a readiness probe's result answers /readyz; 0 probes on every request (READYZ_CACHE)")
 	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
 	c.musicFlags(fs)
@@ -258,6 +283,12 @@ func (c *Config) validate() error {
 	}
 	if e := c.SocketTokenExpiry; e != realtime.TokenExpirySignedIn && e != realtime.TokenExpiryEnforce {
 		errs = append(errs, fmt.Errorf("SOCKET_TOKEN_EXPIRY=%q: want %s or %s", e, realtime.TokenExpirySignedIn, realtime.TokenExpiryEnforce))
+	}
+	if c.DatabaseTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("DATABASE_TIMEOUT=%v: want a positive duration", c.DatabaseTimeout))
+	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%v: want a positive duration", c.RequestTimeout))
 	}
 	if c.ReadyzCache < 0 {
 		errs = append(errs, fmt.Errorf("READYZ_CACHE=%v: want 0 or a positive duration", c.ReadyzCache))
@@ -438,6 +469,8 @@ func (c *Config) describe(w io.Writer) {
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
 	fmt.Fprintf(w, "READYZ_CACHE     %v\n", c.ReadyzCache)
+	fmt.Fprintf(w, "DATABASE_TIMEOUT %v\n", c.DatabaseTimeout)
+	fmt.Fprintf(w, "REQUEST_TIMEOUT  %v\n", c.RequestTimeout)
 	c.describeMusic(w)
 	c.describePush(w)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)

@@ -86,7 +86,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	if kind, _ := cfg.databaseKind(); kind == "postgres" {
 		lanes = 2
 	}
-	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
+	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes, BatchTimeout: cfg.DatabaseTimeout})
 
 	tokens := auth.NewTokens([]byte(cfg.SecretKey))
 	svc := app.NewService(s.store, s.layer, tokens, s.Logger, app.Options{GroupCommit: s.writes})
@@ -121,6 +121,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 
 		SocketTokenExpiry: cfg.SocketTokenExpiry,
 		SocketsPerUser:    cfg.SocketsPerUser,
+		StoreTimeout:      cfg.DatabaseTimeout,
 	})
 	apiSrv, err := api.NewServer(api.Config{
 		App:        svc,
@@ -130,8 +131,10 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		UI:         web.NewHandler(),
 		Ready:      s.ready,
 		ReadyCache: cfg.ReadyzCache,
-		Registerer: reg,
-		Gatherer:   reg,
+
+		RequestTimeout: cfg.RequestTimeout,
+		Registerer:     reg,
+		Gatherer:       reg,
 	})
 	if err != nil {
 		return err
@@ -144,8 +147,11 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	s.http = &http.Server{
 		Handler:           apiSrv,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		// A response is written within its request's bound plus a
+		// margin for a slow reader; sockets are hijacked, which lifts it.
+		WriteTimeout: cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 	}
 	s.served = make(chan error, 1)
 	go func() { s.served <- s.http.Serve(s.ln) }()
@@ -159,6 +165,10 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Done receives the HTTP server's error if it stops serving on its own.
 func (s *Server) Done() <-chan error { return s.served }
+
+// defaultDatabaseTimeout is DATABASE_TIMEOUT's default: far above any
+// statement of this schema, far below a client's patience.
+const defaultDatabaseTimeout = 10 * time.Second
 
 // defaultReadyzCache is READYZ_CACHE's default: a platform polling every
 // few seconds costs one probe (a database round trip and one event through

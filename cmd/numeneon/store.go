@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/postgres"
@@ -27,7 +30,7 @@ func openStore(ctx context.Context, cfg *Config, migrate bool) (numeneon.Store, 
 	var s migratingStore
 	switch kind {
 	case "postgres":
-		if s, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
+		if s, err = postgres.Open(ctx, withStatementTimeout(cfg.DatabaseURL, cfg.DatabaseTimeout)); err != nil {
 			return nil, fmt.Errorf("open PostgreSQL: %w", err)
 		}
 	default:
@@ -46,4 +49,20 @@ func openStore(ctx context.Context, cfg *Config, migrate bool) (numeneon.Store, 
 		}
 	}
 	return s, nil
+}
+
+// withStatementTimeout sets PostgreSQL's statement_timeout on every session
+// of the pool to d (DATABASE_TIMEOUT), unless the URL sets it itself.
+func withStatementTimeout(databaseURL string, d time.Duration) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || d <= 0 {
+		return databaseURL // postgres.Open reports a bad URL
+	}
+	q := u.Query()
+	if q.Has("statement_timeout") {
+		return databaseURL
+	}
+	q.Set("statement_timeout", strconv.FormatInt(d.Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
