@@ -21,6 +21,7 @@ type Store interface {
 	PostStore
 	StudioStore
 	PushStore
+	SafetyStore
 	// Update runs fn in one read-write transaction and commits it when fn
 	// returns nil. It returns fn's error (after rolling back) or the commit's.
 	// fn may be run again after a transient failure (a serialization failure
@@ -37,7 +38,8 @@ type Store interface {
 	// SearchUsers returns up to limit users other than excludeID whose
 	// username, first or last name contains q (case-insensitive, q taken
 	// literally: % and _ are not wildcards), ordered by username. An empty q
-	// returns the newest users, newest first.
+	// returns the newest users, newest first. Users who blocked excludeID,
+	// or whom excludeID blocked, are left out.
 	SearchUsers(ctx context.Context, q string, excludeID int64, limit int) ([]*User, error)
 
 	// ListFriends returns the user's friends ordered by id.
@@ -47,8 +49,8 @@ type Store interface {
 	// AreFriends reports whether a and b are friends.
 	AreFriends(ctx context.Context, a, b int64) (bool, error)
 	// FriendSuggestions returns up to limit users who are not userID, not
-	// friends of userID and have no pending request with userID either way,
-	// newest first.
+	// friends of userID and have no pending request or block with userID
+	// either way, newest first.
 	FriendSuggestions(ctx context.Context, userID int64, limit int) ([]*User, error)
 	// FindFriendRequest returns the pending request with that id, with
 	// FromUser and ToUser filled, or ENOTFOUND.
@@ -101,6 +103,7 @@ type Tx interface {
 	PostTx
 	StudioTx
 	PushTx
+	SafetyTx
 	// CreateUser inserts u and its profile and sets u.ID, u.DateJoined,
 	// u.Profile.ID and the profile timestamps. A taken username or email
 	// (case-insensitively) is ECONFLICT, with Message naming the field

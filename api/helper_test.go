@@ -76,7 +76,7 @@ func newTestServerWith(t *testing.T, cfg api.Config, opts serverOptions) *testSe
 	ts.got = layertest.NewCommitRecorder(store)
 	ts.layer.Listen(ts.got)
 	logger := slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts.app = app.NewService(store, ts.layer, ts.tokens, logger)
+	ts.app = app.NewService(store, ts.layer, ts.tokens, logger, app.Options{})
 	if err := ts.app.SetAccountPolicy(opts.policy); err != nil {
 		t.Fatalf("account policy: %v", err)
 	}

@@ -250,9 +250,9 @@ func (h *fullHeap) Pop() any {
 // the last entry of Config.ClientIPHeader behind a trusted proxy. An IPv6
 // address is cut to its /64, the block one subscriber gets: keyed by the
 // whole address, one client could rotate through 2^64 fresh buckets.
-func (s *Server) clientIP(r *http.Request) string {
-	if s.ipHdr != "" {
-		if v := r.Header.Get(s.ipHdr); v != "" {
+func (e *Edge) clientIP(r *http.Request) string {
+	if e.ipHdr != "" {
+		if v := r.Header.Get(e.ipHdr); v != "" {
 			parts := strings.Split(v, ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
 				return limitKey(ip)
@@ -265,6 +265,9 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	return limitKey(host)
 }
+
+// clientIP is the Edge's clientIP.
+func (s *Server) clientIP(r *http.Request) string { return s.edge.clientIP(r) }
 
 // limitKey is the rate-limit key of an address: an IPv4 address as is, an
 // IPv6 address as its /64 prefix, anything unparsable as given.
@@ -309,11 +312,9 @@ func (s *Server) limitedByUser(class string, h http.HandlerFunc) http.HandlerFun
 	}
 }
 
-// AllowHandshake applies the socket rate limit to a WebSocket handshake,
-// keyed by client address. When it refuses, it returns how long the client
-// should wait; the endpoint answers 429 with Retry-After.
+// AllowHandshake is the Edge's AllowHandshake.
 func (s *Server) AllowHandshake(r *http.Request) (bool, time.Duration) {
-	return s.limits.allow("socket", s.clientIP(r))
+	return s.edge.AllowHandshake(r)
 }
 
 func writeRateLimited(w http.ResponseWriter, wait time.Duration) {

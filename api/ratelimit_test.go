@@ -218,7 +218,7 @@ func mustNewServer(t testing.TB, cfg api.Config) *api.Server {
 
 func mustNewServerApp(t testing.TB) *app.Service {
 	t.Helper()
-	return app.NewService(teststore.SQLite(t), inmem.NewLayer(), auth.NewTokens(testSecret), nil)
+	return app.NewService(teststore.SQLite(t), inmem.NewLayer(), auth.NewTokens(testSecret), nil, app.Options{})
 }
 
 // TestIPv6ClientsAreLimitedByTheirBlock: addresses in one IPv6 /64 belong to

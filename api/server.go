@@ -47,6 +47,10 @@ type Config struct {
 	// used, the one the proxy appended). Empty: the connection's address.
 	// Only set it behind such a proxy: clients can write the header too.
 	ClientIPHeader string
+	// Edge, when set, is the origin policy and rate limits to use, shared
+	// with the socket hub; AllowedOrigins, Production, RateLimits and
+	// ClientIPHeader are then ignored. Nil builds one from those fields.
+	Edge *Edge
 
 	// BodyReadTimeout bounds how long a request may take to send its body
 	// (default 30 s), so a client trickling a body cannot hold a connection
@@ -60,6 +64,9 @@ type Config struct {
 	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
+	// ReadyCache is how long a probe's result answers /readyz before the
+	// next request probes again (READYZ_CACHE); 0 probes on every request.
+	ReadyCache time.Duration
 
 	// Registerer receives the HTTP metrics; Gatherer, when set, is served
 	// at /metrics.
@@ -69,13 +76,14 @@ type Config struct {
 
 // Server is the HTTP handler of the whole API. It is safe for concurrent use.
 type Server struct {
-	app     *app.Service
-	logger  *slog.Logger
-	origins *originPolicy
-	limits  *rateLimits
-	ipHdr   string
-	ready   func(ctx context.Context) error
-	mux     *http.ServeMux
+	app       *app.Service
+	logger    *slog.Logger
+	edge      *Edge
+	limits    *rateLimits // edge.limits
+	readiness *readiness
+	mux       *http.ServeMux
+	// long holds the mux patterns of routes exempt from the body deadline.
+	long    map[string]bool
 	metrics *httpMetrics
 	// metricsHandler serves /metrics when Config.Gatherer is set.
 	metricsHandler http.Handler
@@ -93,28 +101,31 @@ func NewServer(cfg Config) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	origins, err := newOriginPolicy(cfg.AllowedOrigins, !cfg.Production)
-	if err != nil {
-		return nil, fmt.Errorf("new api server: %w", err)
-	}
-	limits, err := newRateLimits(cfg.RateLimits)
-	if err != nil {
-		return nil, fmt.Errorf("new api server: %w", err)
+	edge := cfg.Edge
+	if edge == nil {
+		var err error
+		edge, err = NewEdge(EdgeConfig{
+			AllowedOrigins: cfg.AllowedOrigins, Production: cfg.Production,
+			RateLimits: cfg.RateLimits, ClientIPHeader: cfg.ClientIPHeader,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("new api server: %w", err)
+		}
 	}
 	metrics, err := newHTTPMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("new api server: %w", err)
 	}
 	s := &Server{
-		app:     cfg.App,
-		logger:  logger,
-		origins: origins,
-		limits:  limits,
-		ipHdr:   cfg.ClientIPHeader,
-		ready:   cfg.Ready,
-		mux:     http.NewServeMux(),
-		metrics: metrics,
-		cfg:     cfg,
+		app:       cfg.App,
+		logger:    logger,
+		edge:      edge,
+		limits:    edge.limits,
+		readiness: &readiness{probe: cfg.Ready, ttl: cfg.ReadyCache, logger: logger},
+		mux:       http.NewServeMux(),
+		long:      map[string]bool{},
+		metrics:   metrics,
+		cfg:       cfg,
 	}
 	if cfg.Gatherer != nil {
 		s.metricsHandler = promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})
@@ -144,7 +155,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
-	if route != "GET /ws/notifications/" {
+	// The socket is exempt by route. (net/http's Hijack also clears the
+	// deadline, so a socket survives it either way; the exemption keeps
+	// the handshake itself from inheriting it.)
+	if !s.long[route] {
 		timeout := s.cfg.BodyReadTimeout
 		if timeout <= 0 {
 			timeout = defaultBodyReadTimeout

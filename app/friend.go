@@ -71,7 +71,7 @@ func (s *Service) ListFriendRequests(ctx context.Context, page numeneon.Page) ([
 
 // SendFriendRequest asks toUserID to be the caller's friend and raises a
 // friend_request event for them. Asking oneself is EINVALID, an unknown user
-// ENOTFOUND, a repeated request or an existing friendship ECONFLICT. If
+// ENOTFOUND, a block between the two EFORBIDDEN, a repeated request or an existing friendship ECONFLICT. If
 // toUserID had already asked the caller, their request is accepted instead
 // and they get a friend_accepted event.
 func (s *Service) SendFriendRequest(ctx context.Context, toUserID int64) (*FriendRequestResult, error) {
@@ -87,6 +87,9 @@ func (s *Service) SendFriendRequest(ctx context.Context, toUserID int64) (*Frien
 		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgUserNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("find user %d: %w", toUserID, err)
+	}
+	if err := refuseIfBlocked(ctx, s.store, me.ID, to.ID); err != nil {
+		return nil, err
 	}
 
 	var res *FriendRequestResult

@@ -46,7 +46,7 @@ func mustOpenEnvWithLayer(t *testing.T, layer numeneon.Layer) *env {
 		layer = l
 	}
 	e.layer = layer
-	e.svc = app.NewService(store, layer, e.tokens, nil)
+	e.svc = app.NewService(store, layer, e.tokens, nil, app.Options{})
 	return e
 }
 

@@ -22,7 +22,7 @@ const (
 // new_message event for the receiver. The content is kept exactly as given,
 // but must hold something other than white space and at most 5000
 // characters (EINVALID). An unknown receiver is ENOTFOUND, oneself
-// EINVALID. storyID, when set, names the story the message replies to: one
+// EINVALID, a block between the two EFORBIDDEN. storyID, when set, names the story the message replies to: one
 // the caller can see (else ENOTFOUND) and the receiver posted (else EINVALID).
 func (s *Service) SendMessage(ctx context.Context, receiverID int64, content string, storyID *string) (*numeneon.Message, error) {
 	me, err := actor(ctx)
@@ -54,6 +54,9 @@ func (s *Service) SendMessage(ctx context.Context, receiverID int64, content str
 		return nil, numeneon.Errorf(numeneon.ENOTFOUND, msgReceiverNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("find receiver %d: %w", receiverID, err)
+	}
+	if err := refuseIfBlocked(ctx, s.store, me.ID, receiver.ID); err != nil {
+		return nil, err
 	}
 	var story *numeneon.MessageStory
 	if storyID != nil {

@@ -102,7 +102,8 @@ type postRefs struct {
 
 // resolvePostRefs reads what in points at and checks that the caller may
 // point there: unknown ids are EINVALID naming the field, a wall that is
-// not the caller's or a friend's is EFORBIDDEN.
+// not the caller's or a friend's is EFORBIDDEN, and so is a block between
+// the caller and a user the post reaches.
 func (s *Service) resolvePostRefs(ctx context.Context, me *numeneon.User, in *NewPost) (postRefs, error) {
 	var refs postRefs
 	fe := fieldErrors{}
@@ -163,6 +164,25 @@ func (s *Service) resolvePostRefs(ctx context.Context, me *numeneon.User, in *Ne
 	}
 	if err := fe.err(); err != nil {
 		return refs, err
+	}
+	// A block stands between the caller and every user the post reaches:
+	// the commented post's and comment's authors, the wall's owner, the
+	// mentioned user.
+	reached := []int64{}
+	for _, p := range []*numeneon.Post{refs.parent, refs.comment} {
+		if p != nil {
+			reached = append(reached, p.AuthorID)
+		}
+	}
+	for _, u := range []*numeneon.User{refs.target, refs.mentioned} {
+		if u != nil {
+			reached = append(reached, u.ID)
+		}
+	}
+	for _, id := range reached {
+		if err := refuseIfBlocked(ctx, s.store, me.ID, id); err != nil {
+			return refs, err
+		}
 	}
 	if refs.target != nil && refs.target.ID != me.ID {
 		friends, err := s.store.AreFriends(ctx, me.ID, refs.target.ID)
@@ -417,6 +437,9 @@ func (s *Service) LikePost(ctx context.Context, id int64, action string) (*numen
 		} else if err != nil {
 			return fmt.Errorf("find: %w", err)
 		}
+		if err := refuseIfBlocked(ctx, tx, me.ID, p.AuthorID); err != nil {
+			return err
+		}
 		like := action == LikeLike || (action == LikeToggle && !p.IsLiked)
 		if like {
 			_, err = tx.LikePost(ctx, id, me.ID)
@@ -446,12 +469,20 @@ func (s *Service) SharePost(ctx context.Context, id int64) (*numeneon.Post, erro
 	}
 	var out *numeneon.Post
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
+		p, err := tx.FindPost(ctx, id, me.ID)
+		if numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
+			return numeneon.Errorf(numeneon.ENOTFOUND, msgPostMissing)
+		} else if err != nil {
+			return fmt.Errorf("find: %w", err)
+		}
+		if err := refuseIfBlocked(ctx, tx, me.ID, p.AuthorID); err != nil {
+			return err
+		}
 		if err := tx.SharePost(ctx, id, me.ID); numeneon.ErrorCode(err) == numeneon.ENOTFOUND {
 			return numeneon.Errorf(numeneon.ENOTFOUND, msgPostMissing)
 		} else if err != nil {
 			return fmt.Errorf("share: %w", err)
 		}
-		var err error
 		if out, err = tx.FindPost(ctx, id, me.ID); err != nil {
 			return fmt.Errorf("read back: %w", err)
 		}

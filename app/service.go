@@ -24,7 +24,7 @@ type Service struct {
 	tokens *auth.Tokens
 	logger *slog.Logger
 	// messages commits the message write path: one transaction per message
-	// by default, shared transactions with group commit (UseGroupCommit).
+	// by default, shared transactions with group commit (Options.GroupCommit).
 	messages keyedWriter
 	users    *userCache
 	policy   AccountPolicy    // validated: defaults filled in
@@ -46,21 +46,26 @@ func (w storeWriter) Update(ctx context.Context, _ int64, fn func(ctx context.Co
 	return w.store.Update(ctx, fn)
 }
 
-// UseGroupCommit sends the message write path through w, which commits
-// concurrent messages together. Call it before serving.
-func (s *Service) UseGroupCommit(w *groupcommit.Committer) {
-	s.messages = w
+// Options are a Service's optional parts; the zero value is valid.
+type Options struct {
+	// GroupCommit, when set, commits concurrent messages together in
+	// shared transactions; nil gives every message its own transaction.
+	GroupCommit *groupcommit.Committer
 }
 
 // NewService returns a Service over store and layer, minting and verifying
 // tokens with tokens. A nil logger discards logs.
-func NewService(store numeneon.Store, layer numeneon.Layer, tokens *auth.Tokens, logger *slog.Logger) *Service {
+func NewService(store numeneon.Store, layer numeneon.Layer, tokens *auth.Tokens, logger *slog.Logger, opts Options) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var messages keyedWriter = storeWriter{store}
+	if opts.GroupCommit != nil {
+		messages = opts.GroupCommit
+	}
 	return &Service{
 		store: store, layer: layer, tokens: tokens, logger: logger,
-		messages: storeWriter{store}, users: newUserCache(),
+		messages: messages, users: newUserCache(),
 		policy: AccountPolicy{RefreshRotation: RotationReuse, PasswordMinLength: DefaultPasswordMinLength},
 	}
 }

@@ -345,6 +345,9 @@ func (s *Service) ReactToStory(ctx context.Context, id, typ string) (*numeneon.S
 		if st, err = s.visibleStory(ctx, tx, me, id); err != nil {
 			return err
 		}
+		if err := refuseIfBlocked(ctx, tx, me.ID, st.UserID); err != nil {
+			return err
+		}
 		changed, err := tx.SetStoryReaction(ctx, st.ID, me.ID, typ, s.clock())
 		if err != nil {
 			return fmt.Errorf("set reaction: %w", err)

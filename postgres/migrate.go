@@ -54,6 +54,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	provider, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
+		// Migration numbers are handed out to features before they land, so
+		// a lower number (00006) can arrive after a higher one was applied.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return fmt.Errorf("create migration provider: %w", err)

@@ -75,10 +75,10 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (*numeneon.Us
 func (s *Store) SearchUsers(ctx context.Context, q string, excludeID int64, limit int) ([]*numeneon.User, error) {
 	if q == "" {
 		return queryUsers(ctx, s.pool, "list newest users", `SELECT `+userColumns+` FROM `+userFrom+`
-			WHERE u.id <> $1 ORDER BY u.id DESC LIMIT $2`, excludeID, listLimit(limit))
+			WHERE u.id <> $1`+notBlockedWith1+` ORDER BY u.id DESC LIMIT $2`, excludeID, listLimit(limit))
 	}
 	return queryUsers(ctx, s.pool, "search users", `SELECT `+userColumns+` FROM `+userFrom+`
-		WHERE u.id <> $1 AND (u.username ILIKE $2 OR u.first_name ILIKE $2 OR u.last_name ILIKE $2)
+		WHERE u.id <> $1 AND (u.username ILIKE $2 OR u.first_name ILIKE $2 OR u.last_name ILIKE $2)`+notBlockedWith1+`
 		ORDER BY u.username LIMIT $3`, excludeID, "%"+escapeLike(q)+"%", listLimit(limit))
 }
 

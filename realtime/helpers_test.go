@@ -73,7 +73,7 @@ func newEnv(tb testing.TB, configure func(*realtime.Config)) *testEnv {
 	}
 	// The application's rules and token check, over the store the test
 	// configured.
-	e.svc = app.NewService(cfg.Store, cfg.Layer, e.tokens, nil)
+	e.svc = app.NewService(cfg.Store, cfg.Layer, e.tokens, nil, app.Options{})
 	if cfg.Rules == nil {
 		cfg.Rules = e.svc
 	}

@@ -46,7 +46,8 @@ var (
 		WHERE u.id <> ?1
 		  AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = ?1 AND f.friend_id = u.id)
 		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = ?1 AND r.to_user_id = u.id)
-		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = u.id AND r.to_user_id = ?1)
+		  AND NOT EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_user_id = u.id AND r.to_user_id = ?1)` +
+		notBlockedWith1 + `
 		ORDER BY u.id DESC LIMIT ?2`
 )
 

@@ -30,7 +30,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	// The global registry is off so that Go migrations registered by other
 	// packages (the postgres store) never run against this database.
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, sub, goose.WithDisableGlobalRegistry(true),
+		// Migration numbers are handed out to features before they land, so
+		// a lower number (00006) can arrive after a higher one was applied.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.path, err)
 	}

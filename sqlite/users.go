@@ -74,9 +74,9 @@ var (
 	findUserByIDSQL       = userSelect + `WHERE u.id = ?`
 	findUserByUsernameSQL = userSelect + `WHERE u.username = ?`
 	findUserByEmailSQL    = userSelect + `WHERE u.email_lower = ?`
-	listUsersSQL          = userSelect + `WHERE u.id <> ? ORDER BY u.id DESC LIMIT ?`
+	listUsersSQL          = userSelect + `WHERE u.id <> ?1` + notBlockedWith1 + ` ORDER BY u.id DESC LIMIT ?2`
 	searchUsersSQL        = userSelect + `WHERE u.id <> ?1 AND (u.username LIKE ?2 ESCAPE '\'
-		   OR u.first_name LIKE ?2 ESCAPE '\' OR u.last_name LIKE ?2 ESCAPE '\')
+		   OR u.first_name LIKE ?2 ESCAPE '\' OR u.last_name LIKE ?2 ESCAPE '\')` + notBlockedWith1 + `
 		ORDER BY u.username LIMIT ?3`
 )
 

@@ -93,7 +93,7 @@ func runSeed(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Wr
 		_ = presence.Close()
 		_ = layer.Close()
 	}()
-	svc := app.NewService(store, layer, auth.NewTokens([]byte(cfg.SecretKey)), logger)
+	svc := app.NewService(store, layer, auth.NewTokens([]byte(cfg.SecretKey)), logger, app.Options{})
 	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
 		return err
 	}

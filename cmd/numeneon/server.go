@@ -56,6 +56,17 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	if err := cfg.ensureSecretKey(); err != nil {
 		return err
 	}
+	// The policy at the door first: the API and the socket handshake share
+	// one origin policy and one set of rate-limit buckets.
+	edge, err := api.NewEdge(api.EdgeConfig{
+		AllowedOrigins: cfg.AllowedOrigins,
+		Production:     cfg.Production(),
+		RateLimits:     cfg.RateLimits,
+		ClientIPHeader: cfg.ClientIPHeader,
+	})
+	if err != nil {
+		return err
+	}
 	if s.store, err = openStore(ctx, cfg, migrate); err != nil {
 		return err
 	}
@@ -69,11 +80,6 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	tokens := auth.NewTokens([]byte(cfg.SecretKey))
-	svc := app.NewService(s.store, s.layer, tokens, s.Logger)
-	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
-		return err
-	}
 	// Concurrent messages share transactions. SQLite has one writer, so one
 	// lane; PostgreSQL gains from two (measured: 2 beat 1, 4, 8 and 16).
 	lanes := 1
@@ -81,7 +87,12 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		lanes = 2
 	}
 	s.writes = groupcommit.New(s.store, groupcommit.Options{Lanes: lanes})
-	svc.UseGroupCommit(s.writes)
+
+	tokens := auth.NewTokens([]byte(cfg.SecretKey))
+	svc := app.NewService(s.store, s.layer, tokens, s.Logger, app.Options{GroupCommit: s.writes})
+	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
+		return err
+	}
 	if cat := cfg.catalogue(); cat != nil {
 		svc.UseCatalogue(cat, app.MusicOptions{})
 	}
@@ -97,33 +108,30 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
 	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
-	var apiSrv *api.Server
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
 		Rules:          svc,
 		Layer:          s.layer,
 		Presence:       s.presence,
 		Authenticate:   svc.AuthenticateSocket,
-		CheckOrigin:    func(r *http.Request) bool { return apiSrv.CheckOrigin(r) },
-		AllowHandshake: func(r *http.Request) (bool, time.Duration) { return apiSrv.AllowHandshake(r) },
+		CheckOrigin:    edge.CheckOrigin,
+		AllowHandshake: edge.AllowHandshake,
 		Logger:         s.Logger,
 		Registerer:     reg,
 
 		SocketTokenExpiry: cfg.SocketTokenExpiry,
 		SocketsPerUser:    cfg.SocketsPerUser,
 	})
-	apiSrv, err = api.NewServer(api.Config{
-		App:            svc,
-		Logger:         s.Logger,
-		AllowedOrigins: cfg.AllowedOrigins,
-		Production:     cfg.Production(),
-		RateLimits:     cfg.RateLimits,
-		ClientIPHeader: cfg.ClientIPHeader,
-		Socket:         s.hub,
-		UI:             web.NewHandler(),
-		Ready:          s.ready,
-		Registerer:     reg,
-		Gatherer:       reg,
+	apiSrv, err := api.NewServer(api.Config{
+		App:        svc,
+		Logger:     s.Logger,
+		Edge:       edge,
+		Socket:     s.hub,
+		UI:         web.NewHandler(),
+		Ready:      s.ready,
+		ReadyCache: cfg.ReadyzCache,
+		Registerer: reg,
+		Gatherer:   reg,
 	})
 	if err != nil {
 		return err
@@ -151,6 +159,11 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Done receives the HTTP server's error if it stops serving on its own.
 func (s *Server) Done() <-chan error { return s.served }
+
+// defaultReadyzCache is READYZ_CACHE's default: a platform polling every
+// few seconds costs one probe (a database round trip and one event through
+// the channel layer) per 5 s per process.
+const defaultReadyzCache = 5 * time.Second
 
 // ready is the readiness probe: the database answers and an event sent
 // through the channel layer comes back to this process.
