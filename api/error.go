@@ -49,10 +49,12 @@ func (s *Server) writeErrorKey(w http.ResponseWriter, r *http.Request, err error
 	status := errorStatus(err)
 	msg := numeneon.ErrorMessage(err)
 	switch {
-	case numeneon.ErrorCode(err) == numeneon.EUPSTREAM:
-		// Not our failure: the client is told which service failed,
-		// and the log keeps the cause without an error-level alarm.
-		s.logger.Warn("outside service failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
+	case numeneon.ErrorCode(err) == numeneon.EUPSTREAM, numeneon.ErrorCode(err) == numeneon.EUNAVAILABLE:
+		// Not a bug: an outside service failed, or a dependency or
+		// feature is off. The domain message says which (it is written
+		// for the client), and the log keeps the cause without an
+		// error-level alarm.
+		s.logger.Warn("dependency unavailable", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 	case status >= 500:
 		s.logger.Error("request failed", "method", r.Method, "path", capped(r.URL.Path, maxLoggedValue), "err", capped(err.Error(), maxLoggedError))
 		msg = "Internal server error."

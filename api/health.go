@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/numeneon/numeneon/web"
@@ -35,18 +37,51 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz runs Config.Ready: the database, the channel layer and a
-// loopback event must all answer for this process to take traffic.
+// loopback event must all answer for this process to take traffic. The
+// answer is fixed text either way, since anyone may call it; why a probe
+// failed goes to the log. A result is reused for Config.ReadyCache, so a
+// platform polling every few seconds does not cost a database round trip
+// and a channel-layer event per poll.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if s.ready == nil {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
-	defer cancel()
-	if err := s.ready(ctx); err != nil {
-		s.logger.Warn("not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+	if err := s.readiness.check(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readiness runs the readiness probe and remembers its result for a while.
+// One probe runs at a time; requests arriving meanwhile wait for it and
+// share its result.
+type readiness struct {
+	probe  func(ctx context.Context) error // nil: always ready
+	ttl    time.Duration
+	logger *slog.Logger
+
+	mu  sync.Mutex
+	at  time.Time // when err was measured; zero: never
+	err error
+}
+
+func (rd *readiness) check(ctx context.Context) error {
+	if rd.probe == nil {
+		return nil
+	}
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if !rd.at.IsZero() && time.Since(rd.at) < rd.ttl {
+		return rd.err
+	}
+	// The probe does not hang on the caller: a platform that gave up still
+	// gets a fresh result cached for the next poll.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	err := rd.probe(pctx)
+	if err != nil {
+		rd.logger.Warn("not ready", "err", err)
+	} else if rd.err != nil {
+		rd.logger.Info("ready again")
+	}
+	rd.at, rd.err = time.Now(), err
+	return err
 }

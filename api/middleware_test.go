@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -37,15 +40,49 @@ func TestStatusHealthReady(t *testing.T) {
 		t.Errorf("readyz = %v", got)
 	}
 	readyErr = errors.New("channel layer: loopback event did not come back")
-	ts.mustDo("GET", "/readyz", "", nil, http.StatusServiceUnavailable, &got)
-	if got["status"] != "unavailable" || !strings.Contains(got["error"].(string), "loopback") {
-		t.Errorf("unready readyz = %v", got)
+	status, body := ts.do("GET", "/readyz", "", nil)
+	// A fixed answer to anyone; the reason is in the log.
+	if status != http.StatusServiceUnavailable || string(body) != `{"status":"unavailable"}`+"\n" {
+		t.Errorf("unready readyz = %d %q", status, body)
+	}
+	if !strings.Contains(ts.logs.String(), "loopback event did not come back") {
+		t.Errorf("the reason readyz failed is not in the log:\n%s", ts.logs.String())
 	}
 
-	_, body := ts.do("GET", "/metrics", "", nil)
+	_, body = ts.do("GET", "/metrics", "", nil)
 	if !strings.Contains(string(body), `numeneon_http_request_duration_seconds_count{method="GET",route="GET /readyz",status="503"} 1`) {
 		t.Errorf("metrics lack the readyz request:\n%.2000s", body)
 	}
+}
+
+// TestReadyzCachesItsProbe: within ReadyCache, polls share one probe's
+// result, so a platform polling every few seconds costs one probe per period.
+func TestReadyzCachesItsProbe(t *testing.T) {
+	var probes atomic.Int32
+	var readyErr atomic.Pointer[error]
+	ts := newTestServer(t, api.Config{
+		Ready: func(ctx context.Context) error {
+			probes.Add(1)
+			if p := readyErr.Load(); p != nil {
+				return *p
+			}
+			return nil
+		},
+		ReadyCache: time.Hour,
+	})
+	for range 5 {
+		ts.mustDo("GET", "/readyz", "", nil, http.StatusOK, nil)
+	}
+	if n := probes.Load(); n != 1 {
+		t.Errorf("5 polls ran %d probes, want 1", n)
+	}
+	down := errors.New("database: down")
+	readyErr.Store(&down)
+	// Still within the hour: the cached answer stands.
+	ts.mustDo("GET", "/readyz", "", nil, http.StatusOK, nil)
+
+	uncached := newTestServer(t, api.Config{Ready: func(ctx context.Context) error { return down }})
+	uncached.mustDo("GET", "/readyz", "", nil, http.StatusServiceUnavailable, nil)
 }
 
 // TestInactiveUserIsForbidden: a deactivated account's still-valid token
@@ -136,5 +173,51 @@ func TestTricklingBodyIsCutOff(t *testing.T) {
 	}
 	if len(b) > 0 && !strings.Contains(string(b), "400") {
 		t.Errorf("answer to a stalled body = %q, want a 400 or a closed connection", b)
+	}
+}
+
+// TestSocketOutlivesBodyReadTimeout: the body deadline is for requests; a
+// WebSocket on /ws/notifications/ (with or without the slash) keeps
+// reading from its client long after it.
+func TestSocketOutlivesBodyReadTimeout(t *testing.T) {
+	const bodyTimeout = 100 * time.Millisecond
+	socket := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		// Let the body deadline pass, then talk.
+		<-time.After(3 * bodyTimeout)
+		if err := c.Write(ctx, websocket.MessageText, []byte("ready")); err != nil {
+			return
+		}
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			_ = c.Close(websocket.StatusInternalError, "read: "+err.Error())
+			return
+		}
+		_ = c.Write(ctx, typ, b)
+	})
+	ts := newTestServer(t, api.Config{Socket: socket, BodyReadTimeout: bodyTimeout})
+	for _, path := range []string{"/ws/notifications/", "/ws/notifications"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+path, nil)
+		if err != nil {
+			cancel()
+			t.Fatalf("dial %s: %v", path, err)
+		}
+		if _, b, err := c.Read(ctx); err != nil || string(b) != "ready" {
+			t.Fatalf("%s: first message = %q, %v", path, b, err)
+		}
+		if err := c.Write(ctx, websocket.MessageText, []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		if _, b, err := c.Read(ctx); err != nil || string(b) != "hello" {
+			t.Errorf("%s: the server could not read from the socket after BodyReadTimeout: echo = %q, %v", path, b, err)
+		}
+		c.CloseNow()
+		cancel()
 	}
 }

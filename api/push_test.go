@@ -2,7 +2,11 @@ package api_test
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/numeneon/numeneon/api"
@@ -36,7 +40,18 @@ func TestPushRoutes(t *testing.T) {
 	onBothDatabases(t, api.Config{}, func(t *testing.T, ts *testServer) {
 		ts.mustDo("GET", "/api/notifications/vapid-public-key/", "", nil, http.StatusServiceUnavailable, nil)
 		alice := ts.signup("alice")
-		ts.mustDo("POST", "/api/notifications/subscribe/", alice.Access, object{}, http.StatusServiceUnavailable, nil)
+		// Bad input is 400 either way; a good subscription is 503 while
+		// push is off, with a message saying so.
+		ts.mustDo("POST", "/api/notifications/subscribe/", alice.Access, object{}, http.StatusBadRequest, nil)
+		devKey, _ := ecdh.P256().GenerateKey(rand.Reader)
+		valid := object{"endpoint": "https://push.example/device", "keys": object{
+			"p256dh": base64.RawURLEncoding.EncodeToString(devKey.PublicKey().Bytes()),
+			"auth":   base64.RawURLEncoding.EncodeToString(make([]byte, 16))}}
+		var off map[string]string
+		ts.mustDo("POST", "/api/notifications/subscribe/", alice.Access, valid, http.StatusServiceUnavailable, &off)
+		if !strings.Contains(off["error"], "not configured") {
+			t.Fatalf("subscribe while push is off answered %v", off)
+		}
 
 		svc, public := ts.usePush()
 		var key map[string]string

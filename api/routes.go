@@ -27,6 +27,9 @@ type route struct {
 	// byUser keys limit by the authenticated user (inside authed) instead
 	// of by client address (outside it).
 	byUser bool
+	// long marks a connection that outlives any request (the WebSocket):
+	// Config.BodyReadTimeout does not apply to it.
+	long bool
 
 	// body is a nil pointer to the request body's struct type, nil for a
 	// route that reads no body.
@@ -83,7 +86,7 @@ var routeTable = []route{
 	{method: "GET", pattern: "/readyz", exact: true, handler: (*Server).handleReadyz},
 	{method: "GET", pattern: "/metrics", exact: true, handler: (*Server).serveMetrics,
 		serves: func(s *Server) bool { return s.cfg.Gatherer != nil }},
-	{method: "GET", pattern: "/ws/notifications/", handler: (*Server).serveSocket,
+	{method: "GET", pattern: "/ws/notifications/", handler: (*Server).serveSocket, long: true,
 		serves: func(s *Server) bool { return s.cfg.Socket != nil }},
 
 	// Accounts (account.go).
@@ -213,11 +216,18 @@ func (s *Server) routes() {
 			continue
 		}
 		h := s.wrap(rt)
+		var patterns []string
 		if rt.exact {
-			s.mux.HandleFunc(rt.method+" "+rt.pattern, h)
-			continue
+			patterns = []string{rt.method + " " + rt.pattern}
+		} else {
+			patterns = slashVariants(rt.method + " " + rt.pattern)
 		}
-		s.handle(rt.method+" "+rt.pattern, h)
+		for _, p := range patterns {
+			s.mux.HandleFunc(p, h)
+			if rt.long {
+				s.long[p] = true
+			}
+		}
 	}
 }
 
@@ -247,18 +257,17 @@ func (s *Server) wrap(rt route) http.HandlerFunc {
 	return h
 }
 
-// handle registers pattern (written with its trailing slash, as API.md does)
-// both with and without the slash, each matching exactly that path: the
+// slashVariants are the patterns a route (written with its trailing slash,
+// as API.md does) is registered as: with and without the slash, each
+// matching exactly that path: the
 // client sometimes drops the slash, and a redirect would turn its POST into
 // a GET.
-func (s *Server) handle(pattern string, h http.HandlerFunc) {
+func slashVariants(pattern string) []string {
 	method, path, _ := strings.Cut(pattern, " ")
 	if path == "/" {
-		s.mux.HandleFunc(method+" /{$}", h)
-		return
+		return []string{method + " /{$}"}
 	}
-	s.mux.HandleFunc(method+" "+path+"{$}", h)
-	s.mux.HandleFunc(method+" "+strings.TrimSuffix(path, "/"), h)
+	return []string{method + " " + path + "{$}", method + " " + strings.TrimSuffix(path, "/")}
 }
 
 // serveUI serves the web UI's files below web.AssetPrefix.

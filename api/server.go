@@ -64,6 +64,9 @@ type Config struct {
 	UI *web.Handler
 	// Ready is the readiness probe behind /readyz; nil is always ready.
 	Ready func(ctx context.Context) error
+	// ReadyCache is how long a probe's result answers /readyz before the
+	// next request probes again (READYZ_CACHE); 0 probes on every request.
+	ReadyCache time.Duration
 
 	// Registerer receives the HTTP metrics; Gatherer, when set, is served
 	// at /metrics.
@@ -73,12 +76,14 @@ type Config struct {
 
 // Server is the HTTP handler of the whole API. It is safe for concurrent use.
 type Server struct {
-	app     *app.Service
-	logger  *slog.Logger
-	edge    *Edge
-	limits  *rateLimits // edge.limits
-	ready   func(ctx context.Context) error
-	mux     *http.ServeMux
+	app       *app.Service
+	logger    *slog.Logger
+	edge      *Edge
+	limits    *rateLimits // edge.limits
+	readiness *readiness
+	mux       *http.ServeMux
+	// long holds the mux patterns of routes exempt from the body deadline.
+	long    map[string]bool
 	metrics *httpMetrics
 	// metricsHandler serves /metrics when Config.Gatherer is set.
 	metricsHandler http.Handler
@@ -112,14 +117,15 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("new api server: %w", err)
 	}
 	s := &Server{
-		app:     cfg.App,
-		logger:  logger,
-		edge:    edge,
-		limits:  edge.limits,
-		ready:   cfg.Ready,
-		mux:     http.NewServeMux(),
-		metrics: metrics,
-		cfg:     cfg,
+		app:       cfg.App,
+		logger:    logger,
+		edge:      edge,
+		limits:    edge.limits,
+		readiness: &readiness{probe: cfg.Ready, ttl: cfg.ReadyCache, logger: logger},
+		mux:       http.NewServeMux(),
+		long:      map[string]bool{},
+		metrics:   metrics,
+		cfg:       cfg,
 	}
 	if cfg.Gatherer != nil {
 		s.metricsHandler = promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{})
@@ -149,7 +155,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(rec, r.Body, maxBodyBytes)
-	if route != "GET /ws/notifications/" {
+	// The socket is exempt by route. (net/http's Hijack also clears the
+	// deadline, so a socket survives it either way; the exemption keeps
+	// the handshake itself from inheriting it.)
+	if !s.long[route] {
 		timeout := s.cfg.BodyReadTimeout
 		if timeout <= 0 {
 			timeout = defaultBodyReadTimeout

@@ -64,18 +64,19 @@ func validateSubscription(sub *numeneon.PushSubscription) error {
 // SubscribePush stores a subscription of the caller's browser (several per
 // user, one per endpoint: the same endpoint again updates its keys, and
 // moves to the caller if another user had it). Only the newest 10 of a
-// user are kept. EUNAVAILABLE when push is not configured; bad fields are
-// EINVALID.
+// user are kept. Bad fields are EINVALID; a valid subscription while push
+// is not configured is EUNAVAILABLE.
 func (s *Service) SubscribePush(ctx context.Context, sub numeneon.PushSubscription) (*numeneon.PushSubscription, error) {
 	me, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if s.push == nil {
-		return nil, numeneon.Errorf(numeneon.EUNAVAILABLE, msgPushDisabled)
-	}
+	// Bad input is 400 whether or not push is on.
 	if err := validateSubscription(&sub); err != nil {
 		return nil, err
+	}
+	if s.push == nil {
+		return nil, numeneon.Errorf(numeneon.EUNAVAILABLE, msgPushDisabled)
 	}
 	sub.UserID = me.ID
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {

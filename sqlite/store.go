@@ -134,6 +134,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rq.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("ping %s: %w", s.path, dbError(err))
 	}
+	// The single write connection: busy past ctx's deadline (a stuck
+	// transaction) means no write would get through either.
+	if err := s.write.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping %s (writer): %w", s.path, dbError(err))
+	}
 	return nil
 }
 

@@ -58,6 +58,9 @@ type Config struct {
 	// socket outlives its token while the user stays signed in) or
 	// "enforce" (it closes with 4001 when the token expires).
 	SocketTokenExpiry realtime.TokenExpiry
+	// ReadyzCache is READYZ_CACHE, 5s: how long a readiness probe's result
+	// answers /readyz; 0 probes on every request.
+	ReadyzCache time.Duration
 	// SocketsPerUser is SOCKETS_PER_USER: how many WebSockets one user may
 	// hold on one process (realtime.DefaultSocketsPerUser).
 	SocketsPerUser int
@@ -158,6 +161,14 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 	if c.SocketTokenExpiry == "" {
 		c.SocketTokenExpiry = realtime.TokenExpirySignedIn
 	}
+	c.ReadyzCache = defaultReadyzCache
+	if v := getenv("READYZ_CACHE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("READYZ_CACHE=%q: not a duration (e.g. 5s)", v)
+		}
+		c.ReadyzCache = d
+	}
 	c.SocketsPerUser = realtime.DefaultSocketsPerUser
 	if v := getenv("SOCKETS_PER_USER"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -213,6 +224,7 @@ func (c *Config) flagSet(name string, output io.Writer) *flag.FlagSet {
 		c.SocketTokenExpiry = realtime.TokenExpiry(s)
 		return nil
 	})
+	fs.DurationVar(&c.ReadyzCache, "readyz-cache", c.ReadyzCache, "how long a readiness probe's result answers /readyz; 0 probes on every request (READYZ_CACHE)")
 	fs.IntVar(&c.SocketsPerUser, "sockets-per-user", c.SocketsPerUser, "WebSockets one user may hold on one process; one more is refused with 429 (SOCKETS_PER_USER)")
 	c.musicFlags(fs)
 	c.pushFlags(fs)
@@ -246,6 +258,9 @@ func (c *Config) validate() error {
 	}
 	if e := c.SocketTokenExpiry; e != realtime.TokenExpirySignedIn && e != realtime.TokenExpiryEnforce {
 		errs = append(errs, fmt.Errorf("SOCKET_TOKEN_EXPIRY=%q: want %s or %s", e, realtime.TokenExpirySignedIn, realtime.TokenExpiryEnforce))
+	}
+	if c.ReadyzCache < 0 {
+		errs = append(errs, fmt.Errorf("READYZ_CACHE=%v: want 0 or a positive duration", c.ReadyzCache))
 	}
 	if c.SocketsPerUser < 1 {
 		errs = append(errs, fmt.Errorf("SOCKETS_PER_USER=%d: want at least 1", c.SocketsPerUser))
@@ -422,6 +437,7 @@ func (c *Config) describe(w io.Writer) {
 	}
 	fmt.Fprintf(w, "SOCKET_TOKEN_EXPIRY %s\n", c.SocketTokenExpiry)
 	fmt.Fprintf(w, "SOCKETS_PER_USER %d\n", c.SocketsPerUser)
+	fmt.Fprintf(w, "READYZ_CACHE     %v\n", c.ReadyzCache)
 	c.describeMusic(w)
 	c.describePush(w)
 	fmt.Fprintf(w, "data folder      %s\n", c.DataDir)

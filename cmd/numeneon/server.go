@@ -135,6 +135,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 		Socket:     s.hub,
 		UI:         web.NewHandler(),
 		Ready:      s.ready,
+		ReadyCache: cfg.ReadyzCache,
 		Registerer: reg,
 		Gatherer:   reg,
 	})
@@ -164,6 +165,11 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Done receives the HTTP server's error if it stops serving on its own.
 func (s *Server) Done() <-chan error { return s.served }
+
+// defaultReadyzCache is READYZ_CACHE's default: a platform polling every
+// few seconds costs one probe (a database round trip and one event through
+// the channel layer) per 5 s per process.
+const defaultReadyzCache = 5 * time.Second
 
 // ready is the readiness probe: the database answers and an event sent
 // through the channel layer comes back to this process.
