@@ -39,6 +39,12 @@ type PushTx interface {
 	TrimPushSubscriptions(ctx context.Context, userID int64, keep int) (int, error)
 }
 
+// PushRetryAfter is implemented by a Push error whose push service said
+// when to try again (429 or 503 with Retry-After).
+type PushRetryAfter interface {
+	RetryAfter() time.Duration
+}
+
 // Pusher sends Web Push messages. Implementation: webpush.
 type Pusher interface {
 	// Push encrypts payload for sub (RFC 8291), signs the request with the
@@ -46,7 +52,8 @@ type Pusher interface {
 	// (RFC 8030). It returns when the service answered or ctx ended.
 	// Errors: ENOTFOUND when the service says the subscription is gone
 	// (404, 410), so it should be deleted; EUNAVAILABLE when a later try
-	// may succeed (429, 5xx, no answer before ctx ended); EINVALID for a
+	// may succeed (429, 5xx, no answer before ctx ended; when the service
+	// sent Retry-After, the error also implements PushRetryAfter); EINVALID for a
 	// subscription that cannot be used (bad keys, a refused request).
 	// Safe for concurrent use.
 	Push(ctx context.Context, sub *PushSubscription, payload []byte) error

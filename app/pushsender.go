@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,9 @@ type PushOptions struct {
 	Timeout time.Duration
 	// Attempts bounds the tries of one message when the push service
 	// answers 429 or 5xx or does not answer (3); Backoff is the pause
-	// before the second, doubled before each next one (1 s).
+	// before the second, doubled before each next one (1 s), or the
+	// service's Retry-After when longer (up to a minute; a longer one
+	// gives the message up).
 	Attempts int
 	Backoff  time.Duration
 	// Registerer receives the push counters (none when nil).
@@ -56,6 +59,9 @@ func (o PushOptions) withDefaults() PushOptions {
 	}
 	return o
 }
+
+// maxRetryAfter is the longest Retry-After a push is held for.
+const maxRetryAfter = time.Minute
 
 // PushStats counts what became of the pushable events since the start.
 type PushStats struct {
@@ -231,7 +237,19 @@ func (ps *PushSender) send(sub *numeneon.PushSubscription, payload []byte) {
 			ps.deleteGone(sub)
 			return
 		case code == numeneon.EUNAVAILABLE && attempt < ps.opts.Attempts && ps.ctx.Err() == nil:
-			timer := time.NewTimer(pause)
+			wait := pause
+			var ra numeneon.PushRetryAfter
+			if errors.As(err, &ra) {
+				// The service said when; past maxRetryAfter the message
+				// is stale, so it is given up instead.
+				if ra.RetryAfter() > maxRetryAfter {
+					ps.failed.Add(1)
+					log.Warn("push service asks to wait too long; giving up", "user_id", sub.UserID, "retry_after", ra.RetryAfter())
+					return
+				}
+				wait = max(wait, ra.RetryAfter())
+			}
+			timer := time.NewTimer(wait)
 			select {
 			case <-ps.ctx.Done():
 				timer.Stop()

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,10 +146,40 @@ func (p *Pusher) Push(ctx context.Context, sub *numeneon.PushSubscription, paylo
 	case s == http.StatusNotFound || s == http.StatusGone:
 		return fmt.Errorf("push to %s: %w", host(sub.Endpoint), numeneon.Errorf(numeneon.ENOTFOUND, "subscription gone (%d)", s))
 	case s == http.StatusTooManyRequests || s >= 500:
-		return fmt.Errorf("push to %s: %w", host(sub.Endpoint), numeneon.Errorf(numeneon.EUNAVAILABLE, "push service answered %d", s))
+		err := fmt.Errorf("push to %s: %w", host(sub.Endpoint), numeneon.Errorf(numeneon.EUNAVAILABLE, "push service answered %d", s))
+		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+			return &retryError{err: err, after: d}
+		}
+		return err
 	default:
 		return fmt.Errorf("push to %s: %w", host(sub.Endpoint), numeneon.Errorf(numeneon.EINVALID, "push service refused the message (%d)", s))
 	}
+}
+
+// retryError is an EUNAVAILABLE push error with the service's Retry-After.
+type retryError struct {
+	err   error
+	after time.Duration
+}
+
+func (e *retryError) Error() string             { return e.err.Error() }
+func (e *retryError) Unwrap() error             { return e.err }
+func (e *retryError) RetryAfter() time.Duration { return e.after }
+
+var _ numeneon.PushRetryAfter = (*retryError)(nil)
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
 }
 
 // isNetError reports whether err came from sending the request (no

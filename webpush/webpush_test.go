@@ -2,6 +2,7 @@ package webpush_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -74,6 +75,11 @@ func TestPushErrors(t *testing.T) {
 			err := p.Push(ctx, domainSub(sub), []byte(`{}`))
 			if code := numeneon.ErrorCode(err); code != tc.want {
 				t.Fatalf("Push = %v (code %q), want %q", err, code, tc.want)
+			}
+			// The local service sends Retry-After with its 429s only.
+			var ra numeneon.PushRetryAfter
+			if hasRA := errors.As(err, &ra); hasRA != (tc.name == "too many requests") {
+				t.Fatalf("Push error carries Retry-After: %v, want it for a 429 only", hasRA)
 			}
 		})
 	}

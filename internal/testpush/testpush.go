@@ -273,6 +273,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if status != http.StatusCreated {
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "0")
+		}
 		w.WriteHeader(status)
 		return
 	}
