@@ -63,7 +63,11 @@ func (s *Service) UpdateProfile(ctx context.Context, upd numeneon.ProfileUpdate)
 		return nil, err
 	}
 	err = s.store.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error {
-		return tx.UpdateProfile(ctx, me.ID, upd)
+		if err := tx.UpdateProfile(ctx, me.ID, upd); err != nil {
+			return err
+		}
+		_, err := tx.RecordUserChange(ctx, me.ID, numeneon.ChangeProfile)
+		return err
 	})
 	s.users.forget(me.ID)
 	if err != nil {

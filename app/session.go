@@ -169,6 +169,11 @@ func endSessions(ctx context.Context, tx numeneon.Tx, userID int64) (time.Time, 
 	if err != nil {
 		return time.Time{}, fmt.Errorf("end sessions of user %d: %w", userID, err)
 	}
+	// Other processes' caches hold the old instant: they forget it when
+	// their watcher reads this change (userwatch.go).
+	if _, err := tx.RecordUserChange(ctx, userID, numeneon.ChangePassword); err != nil {
+		return time.Time{}, fmt.Errorf("end sessions of user %d: %w", userID, err)
+	}
 	return validAfter, nil
 }
 

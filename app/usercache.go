@@ -11,10 +11,10 @@ import (
 // userCacheTTL bounds how stale a cached user may be. Every authenticated
 // request and every message reads its users, and users rarely change: the
 // cache saves the database one or two queries per request. This process
-// forgets a user as soon as it changes one; another process sees the change
-// within userCacheTTL (a deactivated account keeps its access that long, and
-// so do access tokens of a user who signed out everywhere or changed the
-// password on another process; their sockets close at once).
+// forgets a user as soon as it changes one; a change made by another process
+// or by numeneon user reaches it through the store's log of account changes,
+// which UserWatch reads every second (userwatch.go). The TTL is the bound
+// when no watch runs.
 const (
 	userCacheTTL = 10 * time.Second
 	userCacheMax = 100_000

@@ -24,6 +24,7 @@ Usage:
   numeneon migrate [flags]   bring the database schema up to date and exit
   numeneon check [flags]     print the effective configuration (secrets masked) and test each connection
   numeneon seed [flags]      create demo users, friendships, messages, posts and stories (not in production) and print their logins
+  numeneon user <action>     list, show, deactivate, activate, set-password users; list reports (numeneon user -h)
   numeneon vapid             print a fresh VAPID key pair for Web Push (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY)
   numeneon healthcheck       probe /healthz of the server on this machine (for container health checks)
   numeneon bench <scenario>  load-test a running deployment (crossworker, throughput, sockets)
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	switch name {
-	case "serve", "migrate", "check", "seed":
+	case "serve", "migrate", "check", "seed", "user":
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && name != "user" {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if err := cfg.validate(); err != nil {
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCheck(ctx, &cfg, stdout)
 	case "seed":
 		return runSeed(ctx, &cfg, logger, stdout)
+	case "user":
+		return runUser(ctx, &cfg, fs.Args(), os.Stdin, stdout, stderr, logger)
 	}
 	if cfg.Workers > 1 && getenv("NUMENEON_WORKER_ID") == "" {
 		return runSupervisor(ctx, &cfg, logger)

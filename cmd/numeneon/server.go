@@ -34,6 +34,7 @@ type Server struct {
 	store    numeneon.Store
 	writes   *groupcommit.Committer
 	stories  *app.StoryCleanup
+	users    *app.UserWatch
 	push     *app.PushSender
 	pruner   *app.NotificationPruner
 	layer    numeneon.Layer
@@ -108,6 +109,11 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	}
 	s.stories = svc.StartStoryCleanup(cfg.StoryCleanupInterval)
 	s.pruner = svc.StartNotificationPruner(cfg.NotificationRetention)
+	// Without a shared layer, the operator's command cannot reach this
+	// process's sockets: the watch closes a deactivated user's here.
+	if s.users, err = svc.StartUserWatch(ctx, 0, !cfg.SharedLayer()); err != nil {
+		return err
+	}
 	s.hub = realtime.NewHub(realtime.Config{
 		Store:          s.store,
 		Rules:          svc,
@@ -239,6 +245,9 @@ func (s *Server) Close() error {
 	}
 	if s.stories != nil {
 		s.stories.Close() // before the store it cleans
+	}
+	if s.users != nil {
+		s.users.Close() // before the store it reads
 	}
 	if s.presence != nil {
 		if err := s.presence.Close(); err != nil {
