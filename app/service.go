@@ -31,6 +31,7 @@ type Service struct {
 	now      func() time.Time // nil: time.Now; see UseClock
 	music    *musicSearch     // nil until UseCatalogue: no music search
 	push     *PushSender      // nil until StartPush: no Web Push
+	presence numeneon.Presence // nil until UsePresence: no friend is online
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose
