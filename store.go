@@ -27,6 +27,9 @@ type Store interface {
 	// fn may be run again after a transient failure (a serialization failure
 	// or a deadlock), so it must not have effects outside tx other than
 	// recording what tx returned. Update blocks until the commit is durable.
+	//
+	// Inside fn, use tx only: every Store method (Update included) called
+	// with fn's ctx fails with ErrCallInsideUpdate, on every database.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 	// FindUserByID returns the user with the given id, or ENOTFOUND.

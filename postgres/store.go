@@ -88,6 +88,14 @@ func open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*Sto
 		cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	}
 	cfg.AfterConnect = prepareConn
+	// A Store method called inside an Update's fn would take a second
+	// connection: refused, the same rule as on SQLite (numeneon.Store).
+	cfg.PrepareConn = func(ctx context.Context, _ *pgx.Conn) (bool, error) {
+		if numeneon.InUpdate(ctx) {
+			return true, numeneon.ErrCallInsideUpdate
+		}
+		return true, nil
+	}
 	cfg.ConnConfig.Tracer = tracer
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

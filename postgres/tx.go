@@ -50,6 +50,9 @@ var _ numeneon.Tx = (*Tx)(nil)
 // connection, and once every connection is held by such a fn the pool waits
 // on itself until ctx ends.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	if numeneon.InUpdate(ctx) {
+		return numeneon.ErrCallInsideUpdate
+	}
 	for attempt := 1; ; attempt++ {
 		err := s.runTx(ctx, fn)
 		if err == nil || !isRetryable(err) || attempt == maxAttempts {
@@ -85,7 +88,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx numen
 			_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if err := fn(ctx, t); err != nil {
+	if err := fn(numeneon.WithinUpdate(ctx), t); err != nil {
 		return err
 	}
 	if t.err != nil {

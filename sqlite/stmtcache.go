@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/numeneon/numeneon"
 	"sync"
 	"sync/atomic"
 )
@@ -153,6 +154,9 @@ var _ queryer = poolQueryer{}
 
 // ExecContext implements queryer.
 func (p poolQueryer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if numeneon.InUpdate(ctx) {
+		return p.db.ExecContext(refusedContext{ctx}, query, args...)
+	}
 	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
@@ -163,6 +167,9 @@ func (p poolQueryer) ExecContext(ctx context.Context, query string, args ...any)
 
 // QueryContext implements queryer.
 func (p poolQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if numeneon.InUpdate(ctx) {
+		return p.db.QueryContext(refusedContext{ctx}, query, args...)
+	}
 	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
@@ -173,6 +180,9 @@ func (p poolQueryer) QueryContext(ctx context.Context, query string, args ...any
 
 // QueryRowContext implements queryer.
 func (p poolQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if numeneon.InUpdate(ctx) {
+		return p.db.QueryRowContext(refusedContext{ctx}, query, args...)
+	}
 	p.count()
 	st := p.stmts.prepared(ctx, query)
 	if st == nil {
@@ -214,3 +224,15 @@ func (t txQueryer) QueryRowContext(ctx context.Context, query string, args ...an
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
+
+// refusedContext replaces the context of an Update's fn when a read method
+// of Store is called with it (every one goes through poolQueryer, so this
+// is the one place the rule is kept for reads): it is already done, with
+// numeneon.ErrCallInsideUpdate as its error, so the query fails with that
+// before taking a connection.
+type refusedContext struct{ context.Context }
+
+var closedDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (refusedContext) Done() <-chan struct{} { return closedDone }
+func (refusedContext) Err() error            { return numeneon.ErrCallInsideUpdate }

@@ -127,6 +127,9 @@ func (s *Store) Close() error {
 // Ping implements numeneon.Store. It checks both pools, since a write path
 // that is stuck is as bad as an unreadable file.
 func (s *Store) Ping(ctx context.Context) error {
+	if numeneon.InUpdate(ctx) {
+		return numeneon.ErrCallInsideUpdate
+	}
 	if err := s.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping %s: %w", s.path, dbError(err))
 	}

@@ -22,6 +22,9 @@ type Tx struct {
 // fn may call the Store's read methods (they use the read pool) but must not
 // call Update: the nested call would wait forever for the one write connection.
 func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx numeneon.Tx) error) error {
+	if numeneon.InUpdate(ctx) {
+		return numeneon.ErrCallInsideUpdate // would wait for the writer fn holds
+	}
 	// Statements first run by earlier transactions are prepared now, while
 	// this goroutine holds no connection: inside the transaction, preparing
 	// would wait for the connection the transaction holds.
@@ -33,7 +36,7 @@ func (s *Store) Update(ctx context.Context, fn func(ctx context.Context, tx nume
 	// Rolls back on an error or a panic in fn; a no-op after Commit.
 	defer func() { _ = sqlTx.Rollback() }()
 
-	if err := fn(ctx, &Tx{q: txQueryer{tx: sqlTx, stmts: s.wstmts}}); err != nil {
+	if err := fn(numeneon.WithinUpdate(ctx), &Tx{q: txQueryer{tx: sqlTx, stmts: s.wstmts}}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

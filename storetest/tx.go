@@ -142,6 +142,43 @@ func testTx(t *testing.T, open Opener) {
 		}
 		createUser(t, s, "carol")
 	})
+
+	// CallInsideUpdate: the one rule of Update on every database. Inside
+	// fn, a Store method (a read, Ping, a nested Update) fails with
+	// ErrCallInsideUpdate at once instead of reading around the
+	// transaction, waiting for the writer fn holds (SQLite) or for a second
+	// connection (PostgreSQL); fn can still use tx, and fn's choice decides
+	// the commit.
+	t.Run("CallInsideUpdate", func(t *testing.T) {
+		s := open(t)
+		alice := createUser(t, s, "alice")
+		err := s.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
+			for _, tc := range []struct {
+				name string
+				call func() error
+			}{
+				{"FindUserByID", func() error { _, err := s.FindUserByID(ctx, alice.ID); return err }},
+				{"SearchUsers", func() error { _, err := s.SearchUsers(ctx, "", 0, 10); return err }},
+				{"ListConversations", func() error { _, err := s.ListConversations(ctx, alice.ID, 10); return err }},
+				{"ListNotifications", func() error { _, err := s.ListNotifications(ctx, alice.ID, 0, 10); return err }},
+				{"Ping", func() error { return s.Ping(ctx) }},
+				{"Update", func() error {
+					return s.Update(ctx, func(ctx context.Context, tx numeneon.Tx) error { return nil })
+				}},
+			} {
+				if err := tc.call(); !errors.Is(err, numeneon.ErrCallInsideUpdate) {
+					t.Errorf("%s inside Update's fn = %v, want ErrCallInsideUpdate", tc.name, err)
+				}
+			}
+			return tx.CreateUser(ctx, newUser("bob"))
+		})
+		if err != nil {
+			t.Fatalf("Update whose fn used tx after the refused calls: %v", err)
+		}
+		if _, err := s.FindUserByUsername(context.Background(), "bob"); err != nil {
+			t.Fatalf("the user fn created through tx: %v", err)
+		}
+	})
 }
 
 func ptrTo(s string) *string { return &s }
