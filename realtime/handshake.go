@@ -278,7 +278,17 @@ func (h *Hub) rejectAuth(w http.ResponseWriter, r *http.Request, err error) {
 		h.reject(w, r, http.StatusUnauthorized, "unauthorized", numeneon.ErrorMessage(err))
 	case numeneon.EFORBIDDEN:
 		h.reject(w, r, http.StatusForbidden, "forbidden", numeneon.ErrorMessage(err))
+	case numeneon.ETIMEOUT, numeneon.EUNAVAILABLE:
+		// The database did not answer within StoreTimeout: not a bug, and
+		// the client may try again.
+		h.log.Warn("authenticate websocket", "error", err)
+		h.reject(w, r, http.StatusServiceUnavailable, "unavailable", numeneon.ErrorMessage(err))
 	default:
+		if errors.Is(err, context.DeadlineExceeded) {
+			h.log.Warn("authenticate websocket", "error", err)
+			h.reject(w, r, http.StatusServiceUnavailable, "unavailable", numeneon.ErrTimeout.Message)
+			return
+		}
 		h.log.Error("authenticate websocket", "error", err)
 		h.reject(w, r, http.StatusInternalServerError, "internal", "Internal error.")
 	}
