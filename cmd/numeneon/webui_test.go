@@ -87,6 +87,14 @@ func TestWebUITwoBrowsers(t *testing.T) {
 	t.Logf("ada saw the acceptance after %s", took)
 	a.shot("request-accepted")
 
+	// A reloads: bob came online before this page, so only the friend
+	// list's is_online can show his dot.
+	a.do(chromedp.Reload())
+	a.waitFor("connected after reload", `document.getElementById('conn') && document.getElementById('conn').dataset.state === 'connected'`, 15*time.Second)
+	a.goTo("#/friends")
+	a.waitFor("bob's online dot", `!!document.querySelector('#friends [data-user="bob"] .presence.online')`, 5*time.Second)
+	a.shot("friend-online-on-load")
+
 	// Both open their thread; A types (B sees it) and sends.
 	b.goTo("#/messages")
 	b.waitFor("conversation list", `!!document.querySelector('#conversations a[data-user="ada"]')`, realtimeBound)
