@@ -56,6 +56,10 @@ type Presence interface {
 	// so counts until it is found dead). An error means it cannot tell.
 	// Safe for concurrent use.
 	Online(ctx context.Context, userID int64) (bool, error)
+	// OnlineAmong is Online for many users in one round trip: it returns
+	// the users of userIDs that are online (absent means offline). Safe
+	// for concurrent use.
+	OnlineAmong(ctx context.Context, userIDs []int64) (map[int64]bool, error)
 	// Listen registers fn, called (from the presence's own goroutine) with the
 	// users that went offline because the process that held their sockets
 	// stopped without saying so. Called once, before the first Connect.

@@ -19,7 +19,11 @@ func (s *Server) handleListFriends(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newUserCards(friends, false))
+	out := make([]friendCard, len(friends))
+	for i, f := range friends {
+		out[i] = friendCard{userCard: newUserCards([]*numeneon.User{f.User}, false)[0], IsOnline: f.Online}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // handleFriendSuggestions returns up to 20 people to befriend.

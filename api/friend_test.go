@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/numeneon/numeneon/api"
+	"github.com/numeneon/numeneon/inmem"
 )
 
 func TestFriendRoutes(t *testing.T) {
@@ -66,7 +67,7 @@ func TestFriendRoutes(t *testing.T) {
 	if len(friends) != 1 || num(t, friends[0]["id"]) != bob.ID {
 		t.Fatalf("alice's friends = %v, want bob", friends)
 	}
-	wantKeys(t, "friend", friends[0], "id", "username", "first_name", "last_name", "profile_picture")
+	wantKeys(t, "friend", friends[0], "id", "username", "first_name", "last_name", "profile_picture", "is_online")
 
 	status, _ = ts.do("POST", "/api/friends/request/"+id(alice.ID)+"/", bob.Access, nil)
 	if status != http.StatusBadRequest {
@@ -112,5 +113,42 @@ func TestCrossedFriendRequest(t *testing.T) {
 	ts.mustDo("GET", "/api/friends/", bob.Access, nil, http.StatusOK, &friends)
 	if len(friends) != 1 || num(t, friends[0]["id"]) != alice.ID {
 		t.Errorf("bob's friends = %v, want alice", friends)
+	}
+}
+
+// TestFriendListSaysWhoIsOnline: a friend with a socket open is listed
+// is_online true, one without false, so a page opened late still shows
+// who is online; a stranger's socket never shows.
+func TestFriendListSaysWhoIsOnline(t *testing.T) {
+	ts := newTestServer(t, api.Config{})
+	presence := inmem.NewPresence()
+	ts.app.UsePresence(presence)
+	alice, bob, carol, dave := ts.signup("alice"), ts.signup("bob"), ts.signup("carol"), ts.signup("dave")
+	ts.befriend(alice, bob)
+	ts.befriend(alice, carol)
+	for _, u := range []*user{bob, dave} { // bob is a friend, dave a stranger
+		if _, err := presence.Connect(t.Context(), u.ID); err != nil {
+			t.Fatalf("connect %s: %v", u.Username, err)
+		}
+	}
+
+	var friends []object
+	ts.mustDo("GET", "/api/friends/", alice.Access, nil, http.StatusOK, &friends)
+	got := map[string]any{}
+	for _, f := range friends {
+		got[f["username"].(string)] = f["is_online"]
+	}
+	if diff := cmp.Diff(map[string]any{"bob": true, "carol": false}, got); diff != "" {
+		t.Errorf("alice's friends online (-want +got):\n%s", diff)
+	}
+
+	if _, err := presence.Disconnect(t.Context(), bob.ID); err != nil {
+		t.Fatalf("disconnect bob: %v", err)
+	}
+	ts.mustDo("GET", "/api/friends/", alice.Access, nil, http.StatusOK, &friends)
+	for _, f := range friends {
+		if f["is_online"] != false {
+			t.Errorf("after bob left, %v is_online = %v, want false", f["username"], f["is_online"])
+		}
 	}
 }

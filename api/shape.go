@@ -92,6 +92,13 @@ func newUserCards(users []*numeneon.User, withAvatar bool) []userCard {
 	return out
 }
 
+// friendCard is a friend in the friend list: a userCard and whether they
+// have a socket open now.
+type friendCard struct {
+	userCard
+	IsOnline bool `json:"is_online"`
+}
+
 // friendRequest is an incoming request.
 type friendRequest struct {
 	ID        int64         `json:"id"`

@@ -29,15 +29,42 @@ type FriendRequestResult struct {
 	Friend   *numeneon.User
 }
 
-// ListFriends returns the caller's friends ordered by id.
-func (s *Service) ListFriends(ctx context.Context, page numeneon.Page) ([]*numeneon.User, error) {
+// Friend is a friend of the caller and whether they have a socket open.
+type Friend struct {
+	*numeneon.User
+	Online bool
+}
+
+// UsePresence lets ListFriends tell which friends are online, from p (the
+// presence the socket hub keeps). Call it before serving.
+func (s *Service) UsePresence(p numeneon.Presence) { s.presence = p }
+
+// ListFriends returns the caller's friends ordered by id, each with whether
+// they are online now. Only friends' presence is revealed, as only friends
+// hear presence events (PresenceAudience). When the presence cannot tell,
+// the friends are listed offline rather than not at all.
+func (s *Service) ListFriends(ctx context.Context, page numeneon.Page) ([]Friend, error) {
 	me, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	friends, err := s.store.ListFriends(ctx, me.ID, page)
+	users, err := s.store.ListFriends(ctx, me.ID, page)
 	if err != nil {
 		return nil, fmt.Errorf("list friends of user %d: %w", me.ID, err)
+	}
+	var online map[int64]bool
+	if s.presence != nil && len(users) > 0 {
+		ids := make([]int64, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+		if online, err = s.presence.OnlineAmong(ctx, ids); err != nil {
+			s.logger.WarnContext(ctx, "friends listed offline: presence unavailable", "user_id", me.ID, "err", err)
+		}
+	}
+	friends := make([]Friend, len(users))
+	for i, u := range users {
+		friends[i] = Friend{User: u, Online: online[u.ID]}
 	}
 	return friends, nil
 }

@@ -27,10 +27,11 @@ type Service struct {
 	// by default, shared transactions with group commit (Options.GroupCommit).
 	messages keyedWriter
 	users    *userCache
-	policy   AccountPolicy    // validated: defaults filled in
-	now      func() time.Time // nil: time.Now; see UseClock
-	music    *musicSearch     // nil until UseCatalogue: no music search
-	push     *PushSender      // nil until StartPush: no Web Push
+	policy   AccountPolicy     // validated: defaults filled in
+	now      func() time.Time  // nil: time.Now; see UseClock
+	music    *musicSearch      // nil until UseCatalogue: no music search
+	push     *PushSender       // nil until StartPush: no Web Push
+	presence numeneon.Presence // nil until UsePresence: no friend is online
 }
 
 // keyedWriter runs a write in a transaction; key names the user whose

@@ -53,6 +53,19 @@ func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
 	return p.online[userID] > 0, nil
 }
 
+// OnlineAmong implements numeneon.Presence.
+func (p *Presence) OnlineAmong(ctx context.Context, userIDs []int64) (map[int64]bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	online := make(map[int64]bool)
+	for _, id := range userIDs {
+		if p.online[id] > 0 {
+			online[id] = true
+		}
+	}
+	return online, nil
+}
+
 // Listen implements numeneon.Presence. A single process never loses another
 // process's sockets, so fn is never called.
 func (p *Presence) Listen(fn func(userIDs []int64)) {}

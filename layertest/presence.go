@@ -124,6 +124,13 @@ func runSteps(t *testing.T, nodes []*node, users []int64, steps []step) {
 				if online != want {
 					t.Errorf("step %d: node %d Online(user %d) = %v, want %v", i, n, u, online, want)
 				}
+				among, err := nd.OnlineAmong(t.Context(), users)
+				if err != nil {
+					t.Fatalf("step %d: node %d OnlineAmong: %v", i, n, err)
+				}
+				if among[users[u]] != want {
+					t.Errorf("step %d: node %d OnlineAmong says user %d online %v, want %v", i, n, u, among[users[u]], want)
+				}
 			}
 		}
 	}

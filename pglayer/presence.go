@@ -248,6 +248,31 @@ func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
 	return online, nil
 }
 
+// OnlineAmong implements numeneon.Presence: one indexed read of the
+// users' rows.
+func (p *Presence) OnlineAmong(ctx context.Context, userIDs []int64) (map[int64]bool, error) {
+	if p.isClosed() {
+		return nil, errClosed
+	}
+	online := make(map[int64]bool)
+	if len(userIDs) == 0 {
+		return online, nil
+	}
+	rows, err := p.pool.Query(ctx, `SELECT user_id FROM numeneon_presence_users
+		WHERE user_id = ANY($1) AND cardinality(processes) > 0`, userIDs)
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("read presence of %d users", len(userIDs)), err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("read presence of %d users", len(userIDs)), err)
+	}
+	for _, id := range ids {
+		online[id] = true
+	}
+	return online, nil
+}
+
 // Disconnect implements numeneon.Presence: it removes this process from the
 // user's array and reports whether the array is now empty; an empty row is
 // then deleted unless another process was added meanwhile.

@@ -188,6 +188,31 @@ func (p *Presence) Online(ctx context.Context, userID int64) (bool, error) {
 	return n > 0, nil
 }
 
+// OnlineAmong implements numeneon.Presence with one pipeline of SCARDs.
+func (p *Presence) OnlineAmong(ctx context.Context, userIDs []int64) (map[int64]bool, error) {
+	if p.isClosed() {
+		return nil, errClosed("presence")
+	}
+	online := make(map[int64]bool)
+	if len(userIDs) == 0 {
+		return online, nil
+	}
+	pipe := p.client.Pipeline()
+	counts := make([]*goredis.IntCmd, len(userIDs))
+	for i, id := range userIDs {
+		counts[i] = pipe.SCard(ctx, p.userKey(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, unavailable(fmt.Sprintf("read presence of %d users", len(userIDs)), err)
+	}
+	for i, id := range userIDs {
+		if counts[i].Val() > 0 {
+			online[id] = true
+		}
+	}
+	return online, nil
+}
+
 // listen opens a subscriber connection, subscribes to this node's liveness
 // channel and to the beats, then (re)registers the node and its users. The
 // beats are subscribed before the node list is read, so every node that

@@ -94,6 +94,7 @@ func (s *Server) Open(ctx context.Context, migrate bool) (err error) {
 	if err := svc.SetAccountPolicy(cfg.AccountPolicy()); err != nil {
 		return err
 	}
+	svc.UsePresence(s.presence)
 	if cat := cfg.catalogue(); cat != nil {
 		svc.UseCatalogue(cat, app.MusicOptions{})
 	}

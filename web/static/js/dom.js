@@ -71,8 +71,8 @@ export function avatar(user, size = 40, online = undefined) {
   el.style.width = el.style.height = size + 'px';
   el.style.fontSize = Math.round(size * 0.42) + 'px';
   el.style.setProperty('--avatar-bg', colours[((user && user.id) || 0) % colours.length]);
-  // Only a friend known to be online gets a dot: the server tells when a
-  // friend comes online or leaves, not who was online before this page.
+  // Only a friend known to be online gets a dot: the friend list says who
+  // was online when the page loaded, presence events who came or left since.
   if (online === true) {
     el.append(h('span', { class: 'presence online', role: 'img', 'aria-label': 'online', title: 'Online' }));
   }

@@ -80,6 +80,7 @@ export async function load() {
   ]);
   state.me = me;
   state.friends = new Map(friends.map((f) => [f.id, f]));
+  state.online = new Set(friends.filter((f) => f.is_online).map((f) => f.id));
   state.requests = new Map(requests.map((r) => [r.id, r]));
   state.conversations = new Map(conversations.map((c) => [c.user.id, c]));
   state.loaded = true;
