@@ -1,18 +1,13 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/numeneon/numeneon/api"
-	"github.com/numeneon/numeneon/internal/testproxy"
 	"github.com/numeneon/numeneon/internal/teststore"
-	"github.com/numeneon/numeneon/internal/testsvc"
-	"github.com/numeneon/numeneon/postgres"
 )
 
 // TestHungDatabaseAnswers503: with PostgreSQL behind a proxy that stops
@@ -20,19 +15,7 @@ import (
 // a JSON error instead of hanging; once the database answers again, so do
 // the requests.
 func TestHungDatabaseAnswers503(t *testing.T) {
-	direct := testsvc.PostgresURL(t)
-	teststore.PostgresAt(t, direct) // migrated
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testproxy.Start(t, u.Host)
-	u.Host = proxy.Addr()
-	store, err := postgres.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, proxy := teststore.PostgresBehindProxy(t)
 
 	ts := newTestServerWith(t, api.Config{RequestTimeout: 500 * time.Millisecond}, serverOptions{store: store})
 	alice, bob := ts.signup("alice"), ts.signup("bob")

@@ -2,17 +2,13 @@ package groupcommit_test
 
 import (
 	"context"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/numeneon/numeneon"
 	"github.com/numeneon/numeneon/groupcommit"
-	"github.com/numeneon/numeneon/internal/testproxy"
 	"github.com/numeneon/numeneon/internal/teststore"
-	"github.com/numeneon/numeneon/internal/testsvc"
-	"github.com/numeneon/numeneon/postgres"
 )
 
 // TestBatchTimeoutBoundsAHungDatabase: with PostgreSQL behind a proxy that
@@ -20,20 +16,8 @@ import (
 // runs out of BatchTimeout, instead of waiting for the database forever;
 // when the database answers again, writes commit again.
 func TestBatchTimeoutBoundsAHungDatabase(t *testing.T) {
-	direct := testsvc.PostgresURL(t)
-	teststore.PostgresAt(t, direct) // migrated
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testproxy.Start(t, u.Host)
-	u.Host = proxy.Addr()
+	store, proxy := teststore.PostgresBehindProxy(t)
 	ctx := context.Background()
-	store, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	users := createUsers(t, store, 2)
 
 	c := groupcommit.New(store, groupcommit.Options{BatchTimeout: 300 * time.Millisecond})

@@ -4,17 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/numeneon/numeneon"
-	"github.com/numeneon/numeneon/internal/testproxy"
 	"github.com/numeneon/numeneon/internal/teststore"
-	"github.com/numeneon/numeneon/internal/testsvc"
-	"github.com/numeneon/numeneon/postgres"
 	"github.com/numeneon/numeneon/realtime"
 )
 
@@ -24,22 +20,10 @@ import (
 // goes on delivering what the layer carries (or closes with 1011), and once
 // the database answers again sockets open and resume as before.
 func TestHungDatabaseBoundsSockets(t *testing.T) {
-	direct := testsvc.PostgresURL(t)
-	teststore.PostgresAt(t, direct) // migrated
-	u, err := url.Parse(direct)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testproxy.Start(t, u.Host)
-	u.Host = proxy.Addr()
-	pg, err := postgres.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
+	pg, proxy := teststore.PostgresBehindProxy(t)
 	alice := &numeneon.User{Username: "alice", Email: "alice@example.com", PasswordHash: "!", IsActive: true}
 	first := &numeneon.Notification{UserID: 0, Type: numeneon.EventNewMessage, Data: json.RawMessage(`{"content":"before"}`)}
-	err = pg.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
+	err := pg.Update(context.Background(), func(ctx context.Context, tx numeneon.Tx) error {
 		if err := tx.CreateUser(ctx, alice); err != nil {
 			return err
 		}

@@ -6,10 +6,12 @@ package teststore
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"testing"
 
 	"github.com/numeneon/numeneon"
+	"github.com/numeneon/numeneon/internal/testproxy"
 	"github.com/numeneon/numeneon/internal/testsvc"
 	"github.com/numeneon/numeneon/postgres"
 	"github.com/numeneon/numeneon/sqlite"
@@ -61,6 +63,27 @@ func PostgresAt(tb testing.TB, databaseURL string) *postgres.Store {
 		tb.Fatalf("migrate PostgreSQL store: %v", err)
 	}
 	return s
+}
+
+// PostgresBehindProxy opens a store on a new migrated database of the test
+// server, reached through a testproxy.Proxy, so a test can stall or cut the
+// database under it; both are closed when the test ends.
+func PostgresBehindProxy(tb testing.TB) (*postgres.Store, *testproxy.Proxy) {
+	tb.Helper()
+	direct := testsvc.PostgresURL(tb)
+	PostgresAt(tb, direct) // migrated through the direct path
+	u, err := url.Parse(direct)
+	if err != nil {
+		tb.Fatalf("parse PostgreSQL URL: %v", err)
+	}
+	proxy := testproxy.Start(tb, u.Host)
+	u.Host = proxy.Addr()
+	s, err := postgres.Open(context.Background(), u.String())
+	if err != nil {
+		tb.Fatalf("open PostgreSQL store through the proxy: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, proxy
 }
 
 // Opener opens a migrated temporary store: SQLite or Postgres.
