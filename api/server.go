@@ -147,6 +147,7 @@ const DefaultRequestTimeout = 30 * time.Second
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	defer s.metrics.begin()()
 	rec := &statusRecorder{ResponseWriter: w}
 	_, route := s.mux.Handler(r)
 	defer func() {

@@ -154,6 +154,11 @@ func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
 	body := fmt.Sprintf(`{"receiver_id": %d, "content": "sent during shutdown"}`, receiver.UserID)
 	fmt.Fprintf(conn, "POST /api/messages/ HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 		addr, sender.Access, len(body), body[:10])
+	// The request is in flight once the server has read its headers and
+	// waits for the rest of the body: then /metrics counts it next to its
+	// own scrape. A signal before that could close the listener with the
+	// connection still in its backlog, never accepted.
+	waitMetric(t, a, "numeneon_http_requests_in_flight", 2)
 
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
